@@ -1,0 +1,10 @@
+# Uses ccache for C, C++ and CUDA when it is installed and no launcher was chosen explicitly.
+find_program(DISAGGD_CCACHE_PROGRAM ccache)
+if(DISAGGD_CCACHE_PROGRAM)
+  foreach(lang C CXX CUDA)
+    if(NOT CMAKE_${lang}_COMPILER_LAUNCHER)
+      set(CMAKE_${lang}_COMPILER_LAUNCHER "${DISAGGD_CCACHE_PROGRAM}")
+    endif()
+  endforeach()
+  message(STATUS "disaggd: compiling through ${DISAGGD_CCACHE_PROGRAM}")
+endif()
