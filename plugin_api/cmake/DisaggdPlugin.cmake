@@ -3,9 +3,9 @@
 # Builds a plugin library named libdisaggd_<kind>_<name>.so that links the plugin SDK, hides every
 # symbol but disaggd_plugin_entry, and refuses undefined symbols at link time (a plugin must not
 # depend on symbols of the daemon). Shipped with the SDK's CMake package for third-party plugins.
-set(_DISAGGD_PLUGIN_VERSION_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/disaggd_plugin.map")
-
 function(disaggd_add_plugin target)
+  # The version script sits next to this file, in the source tree and in the installed package.
+  set(_DISAGGD_PLUGIN_VERSION_SCRIPT "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/disaggd_plugin.map")
   cmake_parse_arguments(ARG "" "KIND;NAME;OUTPUT_DIRECTORY" "SOURCES" ${ARGN})
   if(NOT ARG_KIND MATCHES "^(routing|migration|model)$")
     message(FATAL_ERROR "disaggd_add_plugin(${target}): KIND must be routing, migration or model, got '${ARG_KIND}'")

@@ -1,0 +1,44 @@
+// DisaggdApp: the disaggd executable on Poco's ServerApplication. Parses the command line
+// (every config key has a flag), loads and checks the config, and runs the configured role.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <Poco/Util/OptionSet.h>
+#include <Poco/Util/ServerApplication.h>
+
+#include "core/config/config_loader.h"
+
+namespace disaggd::app {
+
+class DisaggdApp : public Poco::Util::ServerApplication {
+ public:
+  /// Parses `argv` and runs. Unlike ServerApplication::run(argc, argv) it reports a bad command
+  /// line as a usage error (exit 64) in disaggd's words, and it does not offer --daemon: under
+  /// systemd, or in a terminal, disaggd stays in the foreground.
+  int run_command_line(int argc, char** argv);
+
+ protected:
+  void defineOptions(Poco::Util::OptionSet& options) override;
+  void handleOption(const std::string& name, const std::string& value) override;
+  int main(const std::vector<std::string>& args) override;
+
+ private:
+  void print_help() const;
+  /// Loads the config for `command`; prints problems and returns false when there are errors.
+  bool load(const std::string& command, core::LoadedConfig* loaded);
+  int list_plugins(const core::Config& config);
+  int check(const core::Config& config, const std::string& source);
+  int run_role(const core::Config& config);
+
+  bool help_ = false;
+  bool version_ = false;
+  bool check_ = false;
+  bool print_config_ = false;
+  std::string config_file_;
+  std::vector<core::ConfigOverride> overrides_;
+  std::string usage_error_;
+};
+
+}  // namespace disaggd::app

@@ -1,0 +1,83 @@
+// The daemon's configuration as typed structs, filled from YAML and command-line overrides by
+// ConfigLoader and described field by field in config_schema.cpp.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/config/secret.h"
+#include "core/plugins/plugin_options.h"
+
+namespace disaggd::core {
+
+/// What a disaggd process does.
+enum class Role { kProxy, kPrefill, kDecode, kHybrid };
+
+/// How the proxy serves a request: on one hybrid node, or split into prefill and decode.
+enum class ServingStrategy { kHybrid, kDistServe };
+
+/// Verbosity of the log.
+enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kCritical, kOff };
+
+/// The listener clients talk to.
+struct ServerConfig {
+  std::string name = "0.0.0.0";   ///< Address to bind.
+  int port = 8000;                ///< TCP port.
+  int max_threads = 64;           ///< Connection threads (one per active connection).
+  int max_queued = 1024;          ///< Accepted connections waiting for a thread.
+  int keep_alive_timeout_s = 60;  ///< Idle time before a keep-alive connection is closed.
+};
+
+struct LogConfig {
+  LogLevel level = LogLevel::kInfo;
+};
+
+struct PluginsConfig {
+  std::vector<std::filesystem::path> dirs;  ///< Extra plugin directories, searched in order.
+};
+
+/// The authenticated admin listener of the proxy.
+struct AdminConfig {
+  std::string host = "127.0.0.1";
+  int port = 8001;  ///< 0 disables the admin endpoint.
+  Secret token;     ///< Bearer token; the endpoint stays closed while none is configured.
+};
+
+struct ProxyConfig {
+  std::string routing_strategy = "min_expected_latency";  ///< Routing plugin name.
+  PluginOptions routing_options;
+  ServingStrategy serving_strategy = ServingStrategy::kHybrid;
+  AdminConfig admin;
+};
+
+/// Settings of prefill, decode and hybrid nodes.
+struct NodeConfig {
+  std::string proxy_url;          ///< Proxy to register with; empty: none.
+  std::filesystem::path model;    ///< Hugging Face model folder.
+  std::string backend = "torch";  ///< Model backend plugin name.
+  PluginOptions backend_options;
+  std::string migration_backend = "tcp";  ///< Migration plugin name.
+  PluginOptions migration_options;
+};
+
+/// The whole configuration of one disaggd process.
+struct Config {
+  Role role = Role::kProxy;
+  ServerConfig server;
+  LogConfig log;
+  PluginsConfig plugins;
+  ProxyConfig proxy;
+  NodeConfig node;
+};
+
+/// Lower-case names used in YAML, logs and /health.
+std::string_view role_name(Role role);
+std::string_view serving_strategy_name(ServingStrategy strategy);
+std::string_view log_level_name(LogLevel level);
+
+/// True for the roles that run a model (prefill, decode, hybrid).
+bool is_node_role(Role role);
+
+}  // namespace disaggd::core

@@ -1,0 +1,352 @@
+// The config schema table.
+#include "core/config/config_schema.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/config/config_enums.h"
+#include "disaggd/sdk/closest_match.hpp"
+
+namespace disaggd::core {
+namespace {
+
+const std::set<Role> kNodeRoles = {Role::kPrefill, Role::kDecode, Role::kHybrid};
+const char* const kAllRoles = "all roles";
+const char* const kProxyRole = "proxy";
+const char* const kNodeRolesText = "prefill, decode, hybrid";
+
+std::string yaml_quote(const std::string& text) {
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      quoted += '\\';
+    }
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::string show_options(const PluginOptions& options) {
+  if (options.empty()) {
+    return "{}";
+  }
+  std::string text = "{";
+  for (const PluginOption& option : options) {
+    text += (text.size() > 1 ? ", " : "") + option.key + ": " +
+            (option.type == DISAGGD_OPTION_STRING ? yaml_quote(option.text) : option.text);
+  }
+  return text + "}";
+}
+
+FieldSpec base(std::string path, std::string type, std::string help, std::string used_by) {
+  FieldSpec field;
+  field.path = std::move(path);
+  field.type = std::move(type);
+  field.help = std::move(help);
+  field.used_by = std::move(used_by);
+  return field;
+}
+
+template <class Ref>
+FieldSpec text_field(std::string path, std::string help, std::string used_by, Ref ref) {
+  FieldSpec field = base(std::move(path), "string", std::move(help), std::move(used_by));
+  field.apply = [ref](const YAML::Node& node, const ValueContext&, Config& config) {
+    return read_string(node, &ref(config));
+  };
+  field.show = [ref](const Config& config) { return yaml_quote(ref(config)); };
+  field.is_empty = [ref](const Config& config) { return ref(config).empty(); };
+  return field;
+}
+
+template <class Ref>
+FieldSpec integer_field(std::string path, int64_t min, int64_t max, std::string help,
+                        std::string used_by, Ref ref) {
+  FieldSpec field =
+      base(std::move(path), "integer " + std::to_string(min) + ".." + std::to_string(max),
+           std::move(help), std::move(used_by));
+  field.apply = [ref, min, max](const YAML::Node& node, const ValueContext&, Config& config) {
+    int64_t value = 0;
+    std::string error = read_integer(node, min, max, &value);
+    if (error.empty()) {
+      ref(config) = static_cast<std::remove_reference_t<decltype(ref(config))>>(value);
+    }
+    return error;
+  };
+  field.show = [ref](const Config& config) { return std::to_string(ref(config)); };
+  field.is_empty = [](const Config&) { return false; };
+  return field;
+}
+
+template <class E, class Ref>
+FieldSpec enum_field(std::string path, const EnumNames<E>& names, std::string help,
+                     std::string used_by, Ref ref) {
+  std::string choices;
+  for (std::string_view name : canonical_names(names)) {
+    choices += (choices.empty() ? "" : ", ") + std::string(name);
+  }
+  FieldSpec field =
+      base(std::move(path), "one of: " + choices, std::move(help), std::move(used_by));
+  field.apply = [ref, &names, choices](const YAML::Node& node, const ValueContext&,
+                                       Config& config) -> std::string {
+    std::string text;
+    if (!read_string(node, &text).empty() || !parse_enum(names, text)) {
+      std::vector<std::string> candidates;
+      for (std::string_view name : canonical_names(names)) {
+        candidates.emplace_back(name);
+      }
+      const std::string suggestion = sdk::closest_match(text, candidates);
+      return "expected one of " + choices + ", got " + describe_node(node) +
+             (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)");
+    }
+    ref(config) = *parse_enum(names, text);
+    return {};
+  };
+  field.show = [ref, &names](const Config& config) {
+    return std::string(enum_name(names, ref(config)));
+  };
+  field.is_empty = [](const Config&) { return false; };
+  return field;
+}
+
+template <class Ref>
+FieldSpec plugin_field(std::string path, std::string kind, std::string help, std::string used_by,
+                       Ref ref) {
+  FieldSpec field =
+      base(std::move(path), "name of a " + kind + " plugin", std::move(help), std::move(used_by));
+  field.apply = [ref](const YAML::Node& node, const ValueContext&, Config& config) {
+    return read_plugin_name(node, &ref(config));
+  };
+  field.show = [ref](const Config& config) { return ref(config); };
+  field.is_empty = [ref](const Config& config) { return ref(config).empty(); };
+  return field;
+}
+
+template <class Ref>
+FieldSpec url_field(std::string path, std::string help, std::string used_by, Ref ref) {
+  FieldSpec field = base(std::move(path), "URL", std::move(help), std::move(used_by));
+  field.apply = [ref](const YAML::Node& node, const ValueContext&, Config& config) {
+    return read_url(node, &ref(config));
+  };
+  field.show = [ref](const Config& config) { return yaml_quote(ref(config)); };
+  field.is_empty = [ref](const Config& config) { return ref(config).empty(); };
+  return field;
+}
+
+template <class Ref>
+FieldSpec path_field(std::string path, std::string help, std::string used_by, Ref ref) {
+  FieldSpec field = base(std::move(path), "path", std::move(help), std::move(used_by));
+  field.apply = [ref](const YAML::Node& node, const ValueContext& context, Config& config) {
+    return read_existing_path(node, context, &ref(config));
+  };
+  field.show = [ref](const Config& config) { return yaml_quote(ref(config).string()); };
+  field.is_empty = [ref](const Config& config) { return ref(config).empty(); };
+  return field;
+}
+
+template <class Ref>
+FieldSpec directories_field(std::string path, std::string help, std::string used_by, Ref ref) {
+  FieldSpec field =
+      base(std::move(path), "list of directories", std::move(help), std::move(used_by));
+  field.shape = FieldShape::kList;
+  field.apply = [ref](const YAML::Node& node, const ValueContext& context, Config& config) {
+    return read_directory_list(node, context, &ref(config));
+  };
+  field.show = [ref](const Config& config) {
+    std::string text = "[";
+    for (const auto& dir : ref(config)) {
+      text += (text.size() > 1 ? ", " : "") + yaml_quote(dir.string());
+    }
+    return text + "]";
+  };
+  field.is_empty = [ref](const Config& config) { return ref(config).empty(); };
+  return field;
+}
+
+template <class Ref>
+FieldSpec options_field(std::string path, std::string help, std::string used_by, Ref ref) {
+  FieldSpec field =
+      base(std::move(path), "map of name: value", std::move(help), std::move(used_by));
+  field.shape = FieldShape::kOptionMap;
+  field.apply = [ref](const YAML::Node& node, const ValueContext&, Config& config) {
+    return read_option_map(node, &ref(config));
+  };
+  field.show = [ref](const Config& config) { return show_options(ref(config)); };
+  field.is_empty = [ref](const Config& config) { return ref(config).empty(); };
+  return field;
+}
+
+template <class Ref>
+FieldSpec secret_field(std::string path, std::string help, std::string used_by, Ref ref) {
+  FieldSpec field = base(std::move(path), "secret: string, {env: NAME} or {file: PATH}",
+                         std::move(help), std::move(used_by));
+  field.shape = FieldShape::kSecret;
+  field.apply = [ref](const YAML::Node& node, const ValueContext& context, Config& config) {
+    return read_secret(node, context, &ref(config));
+  };
+  field.show = [ref](const Config& config) {
+    return ref(config).empty() ? std::string("(not set)")
+                               : "(set, from " + ref(config).origin + ")";
+  };
+  field.is_empty = [ref](const Config& config) { return ref(config).empty(); };
+  return field;
+}
+
+FieldSpec aliased(FieldSpec field, std::vector<std::string> aliases) {
+  field.aliases = std::move(aliases);
+  return field;
+}
+
+FieldSpec required_for(FieldSpec field, std::set<Role> roles) {
+  field.required_for = std::move(roles);
+  return field;
+}
+
+std::vector<FieldSpec> build_fields() {
+  std::vector<FieldSpec> fields;
+  FieldSpec role = enum_field(
+      "role", role_names(),
+      "What this process does: proxy routes client requests to nodes; prefill, decode and "
+      "hybrid nodes run the model. LMDeploy's spellings (Prefill, Decode, Hybrid) are accepted.",
+      kAllRoles, [](auto& c) -> auto& { return c.role; });
+  role.required = true;
+  fields.push_back(std::move(role));
+
+  fields.push_back(text_field(
+      "server.name", "Address the client listener binds to.", kAllRoles,
+      [](auto& c) -> auto& { return c.server.name; }));
+  fields.push_back(integer_field(
+      "server.port", 0, 65535, "TCP port of the client listener; 0 picks a free port and logs it.",
+      kAllRoles, [](auto& c) -> auto& { return c.server.port; }));
+  fields.push_back(integer_field(
+      "server.max_threads", 1, 4096,
+      "Connection threads. Each open client connection holds one while it is being served, so "
+      "set it at least to the number of concurrent client connections.",
+      kAllRoles, [](auto& c) -> auto& { return c.server.max_threads; }));
+  fields.push_back(integer_field(
+      "server.max_queued", 1, 1000000, "Accepted connections that may wait for a free thread.",
+      kAllRoles, [](auto& c) -> auto& { return c.server.max_queued; }));
+  fields.push_back(integer_field(
+      "server.keep_alive_timeout_s", 1, 3600,
+      "Seconds an idle keep-alive client connection stays open.", kAllRoles,
+      [](auto& c) -> auto& { return c.server.keep_alive_timeout_s; }));
+
+  fields.push_back(enum_field(
+      "log.level", log_level_names(),
+      "Least severe log level written. LMDeploy's WARNING and FATAL are "
+      "accepted; case does not matter.",
+      kAllRoles, [](auto& c) -> auto& { return c.log.level; }));
+
+  fields.push_back(aliased(
+      directories_field(
+          "plugins.dirs",
+          "Extra plugin directories. Searched after DISAGGD_PLUGIN_PATH and before the install "
+          "location (<prefix>/lib/disaggd/plugins). Relative paths are relative to the config "
+          "file.",
+          kAllRoles, [](auto& c) -> auto& { return c.plugins.dirs; }),
+      {"plugin-dir"}));
+
+  fields.push_back(
+      aliased(plugin_field(
+                  "proxy.routing_strategy", "routing",
+                  "Routing plugin that picks a node for each request: random, "
+                  "min_expected_latency, min_observed_latency, or a third-party plugin.",
+                  kProxyRole, [](auto& c) -> auto& { return c.proxy.routing_strategy; }),
+              {"routing-strategy"}));
+  fields.push_back(
+      aliased(options_field(
+                  "proxy.routing_options",
+                  "Options passed to the routing plugin (for example seed, window).", kProxyRole,
+                  [](auto& c) -> auto& { return c.proxy.routing_options; }),
+              {"routing-option"}));
+  fields.push_back(
+      aliased(enum_field(
+                  "proxy.serving_strategy", serving_strategy_names(),
+                  "Hybrid sends each request to one hybrid node; DistServe runs the prompt on a "
+                  "prefill node and generates on a decode node.",
+                  kProxyRole, [](auto& c) -> auto& { return c.proxy.serving_strategy; }),
+              {"serving-strategy"}));
+  fields.push_back(text_field(
+      "proxy.admin.host", "Address the admin listener binds to.", kProxyRole,
+      [](auto& c) -> auto& { return c.proxy.admin.host; }));
+  fields.push_back(integer_field(
+      "proxy.admin.port", 0, 65535, "TCP port of the admin listener; 0 disables it.", kProxyRole,
+      [](auto& c) -> auto& { return c.proxy.admin.port; }));
+  fields.push_back(secret_field(
+      "proxy.admin.token",
+      "Bearer token the admin endpoint requires. Without one the admin listener is not opened.",
+      kProxyRole, [](auto& c) -> auto& { return c.proxy.admin.token; }));
+
+  fields.push_back(aliased(url_field(
+                               "node.proxy_url", "Proxy this node registers with; empty for none.",
+                               kNodeRolesText, [](auto& c) -> auto& { return c.node.proxy_url; }),
+                           {"proxy-url"}));
+  fields.push_back(
+      required_for(aliased(path_field(
+                               "node.model",
+                               "Hugging Face model folder (config.json, *.safetensors, tokenizer). "
+                               "Relative paths are relative to the config file.",
+                               kNodeRolesText, [](auto& c) -> auto& { return c.node.model; }),
+                           {"model"}),
+                   kNodeRoles));
+  fields.push_back(
+      aliased(plugin_field(
+                  "node.backend", "model", "Model backend plugin that runs the forward pass.",
+                  kNodeRolesText, [](auto& c) -> auto& { return c.node.backend; }),
+              {"backend"}));
+  fields.push_back(
+      aliased(options_field(
+                  "node.backend_options", "Options passed to the model backend plugin.",
+                  kNodeRolesText, [](auto& c) -> auto& { return c.node.backend_options; }),
+              {"backend-option"}));
+  fields.push_back(
+      aliased(plugin_field(
+                  "node.migration_backend", "migration",
+                  "Migration plugin that moves the KV cache from prefill to decode nodes.",
+                  "prefill, decode", [](auto& c) -> auto& { return c.node.migration_backend; }),
+              {"migration-backend"}));
+  fields.push_back(
+      aliased(options_field(
+                  "node.migration_options", "Options passed to the migration plugin.",
+                  "prefill, decode", [](auto& c) -> auto& { return c.node.migration_options; }),
+              {"migration-option"}));
+  return fields;
+}
+
+std::string flag_of(const std::string& path) {
+  std::string flag = path;
+  std::replace(flag.begin(), flag.end(), '.', '-');
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
+}
+
+}  // namespace
+
+std::string FieldSpec::flag() const {
+  return flag_of(path);
+}
+
+const std::vector<FieldSpec>& config_fields() {
+  static const std::vector<FieldSpec> fields = build_fields();
+  return fields;
+}
+
+const FieldSpec* find_field(const std::string& path) {
+  for (const FieldSpec& field : config_fields()) {
+    if (field.path == path) {
+      return &field;
+    }
+  }
+  return nullptr;
+}
+
+const FieldSpec* find_field_by_flag(const std::string& flag) {
+  for (const FieldSpec& field : config_fields()) {
+    if (field.flag() == flag ||
+        std::find(field.aliases.begin(), field.aliases.end(), flag) != field.aliases.end()) {
+      return &field;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace disaggd::core

@@ -1,0 +1,171 @@
+// A Poco HTTP listener with a route table.
+#include "http/http_server.h"
+
+#include <chrono>
+#include <random>
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <spdlog/spdlog.h>
+
+#include "http/json_response.h"
+
+namespace disaggd::http {
+namespace {
+
+using Poco::Net::HTTPResponse;
+
+bool is_acceptable_request_id(const std::string& id) {
+  if (id.empty() || id.size() > 128) {
+    return false;
+  }
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.' || c == ':';
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string new_request_id() {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t bits = engine();
+  std::string id(16, '0');
+  for (char& c : id) {
+    c = kHex[bits & 0xF];
+    bits >>= 4;
+  }
+  return id;
+}
+
+}  // namespace
+
+/// Creates one handler per request; the handler looks the route up in the (immutable) table.
+class HttpServer::Factory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  Factory(const HttpServer* server) : server_(server) {}  // NOLINT(google-explicit-constructor)
+
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
+    return new RouteHandler(server_);
+  }
+
+ private:
+  class RouteHandler : public Poco::Net::HTTPRequestHandler {
+   public:
+    explicit RouteHandler(const HttpServer* server) : server_(server) {}
+
+    void handleRequest(Poco::Net::HTTPServerRequest& request,
+                       Poco::Net::HTTPServerResponse& response) override {
+      const auto started = std::chrono::steady_clock::now();
+      RequestContext context;
+      const std::string& client_id = request.get("X-Request-Id", "");
+      context.request_id = is_acceptable_request_id(client_id) ? client_id : new_request_id();
+      response.set("X-Request-Id", context.request_id);
+      dispatch(context, request, response);
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+              .count();
+      spdlog::debug("[{}] {} {} {} -> {} ({:.2f} ms)", context.request_id, server_->options_.name,
+                    request.getMethod(), request.getURI(), static_cast<int>(response.getStatus()),
+                    ms);
+    }
+
+   private:
+    void dispatch(const RequestContext& context, Poco::Net::HTTPServerRequest& request,
+                  Poco::Net::HTTPServerResponse& response) {
+      const std::string path = request.getURI().substr(0, request.getURI().find('?'));
+      const auto route = server_->routes_.find(path);
+      if (route == server_->routes_.end()) {
+        send_error(response, HTTPResponse::HTTP_NOT_FOUND, "no such endpoint: " + path,
+                   "not_found_error");
+        return;
+      }
+      const auto handler = route->second.find(request.getMethod());
+      if (handler == route->second.end()) {
+        std::string allowed;
+        for (const auto& [method, unused] : route->second) {
+          allowed += (allowed.empty() ? "" : ", ") + method;
+        }
+        response.set("Allow", allowed);
+        send_error(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED,
+                   "method " + request.getMethod() + " is not allowed on " + path +
+                       " (allowed: " + allowed + ")",
+                   "invalid_request_error");
+        return;
+      }
+      try {
+        handler->second(context, request, response);
+      } catch (const std::exception& e) {
+        spdlog::error("[{}] {} {} failed: {}", context.request_id, request.getMethod(), path,
+                      e.what());
+        if (!response.sent()) {
+          send_error(response, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR,
+                     "internal error while handling the request", "server_error");
+        }
+      }
+    }
+
+    const HttpServer* server_;
+  };
+
+  const HttpServer* server_;
+};
+
+HttpServer::HttpServer(HttpServerOptions options) : options_(std::move(options)) {}
+
+HttpServer::~HttpServer() {
+  stop();
+}
+
+void HttpServer::add_route(const std::string& method, const std::string& path, Handler handler) {
+  routes_[path][method] = std::move(handler);
+}
+
+core::Status HttpServer::start() {
+  const std::string address = options_.host + ":" + std::to_string(options_.port);
+  try {
+    Poco::Net::ServerSocket socket;
+    socket.bind(Poco::Net::SocketAddress(options_.host, static_cast<Poco::UInt16>(options_.port)),
+                true);
+    socket.listen(std::max(64, options_.max_queued));
+    bound_port_ = socket.address().port();
+
+    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(options_.max_threads);
+    params->setMaxQueued(options_.max_queued);
+    params->setKeepAlive(true);
+    params->setMaxKeepAliveRequests(0);
+    params->setKeepAliveTimeout(Poco::Timespan(options_.keep_alive_timeout_s, 0));
+    // An own pool: Poco's default one stops at 16 threads whatever max_threads says.
+    thread_pool_ = std::make_unique<Poco::ThreadPool>(2, options_.max_threads);
+    server_ =
+        std::make_unique<Poco::Net::HTTPServer>(new Factory(this), *thread_pool_, socket, params);
+    server_->start();
+  } catch (const Poco::Exception& e) {
+    server_.reset();
+    thread_pool_.reset();
+    return core::Status(
+        core::StatusCode::kUnavailable,
+        options_.name + " listener: cannot listen on " + address + ": " + e.displayText());
+  }
+  spdlog::info("{} listener on {}:{}", options_.name, options_.host, bound_port_);
+  return core::Status();
+}
+
+void HttpServer::stop() {
+  if (server_) {
+    server_->stopAll(true);
+    server_.reset();
+    thread_pool_->joinAll();
+    thread_pool_.reset();
+  }
+}
+
+}  // namespace disaggd::http

@@ -1,0 +1,25 @@
+// JSON responses.
+#include "http/json_response.h"
+
+namespace disaggd::http {
+
+void send_json(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
+               const nlohmann::json& body) {
+  const std::string text = body.dump();
+  response.setStatusAndReason(status);
+  response.setContentType("application/json");
+  response.setContentLength(static_cast<std::streamsize>(text.size()));
+  response.sendBuffer(text.data(), text.size());
+}
+
+void send_error(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
+                const std::string& message, const std::string& type, const std::string& param,
+                const std::string& code) {
+  nlohmann::json error = {{"message", message},
+                          {"type", type},
+                          {"param", param.empty() ? nlohmann::json() : nlohmann::json(param)},
+                          {"code", code.empty() ? nlohmann::json() : nlohmann::json(code)}};
+  send_json(response, status, nlohmann::json{{"error", std::move(error)}});
+}
+
+}  // namespace disaggd::http

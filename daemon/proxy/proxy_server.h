@@ -1,0 +1,41 @@
+// ProxyServer: the proxy role's listeners. Today: the client listener's health endpoint and the
+// authenticated admin listener showing the routing strategy; the node registry and request
+// forwarding build on it.
+#pragma once
+
+#include <memory>
+
+#include "core/config/config.h"
+#include "core/plugins/routing_strategy.h"
+#include "core/status.h"
+#include "http/http_server.h"
+
+namespace disaggd::proxy {
+
+class ProxyServer {
+ public:
+  /// `routing` is the strategy created from the config (never null).
+  ProxyServer(const core::Config& config, std::unique_ptr<core::RoutingStrategy> routing);
+  ~ProxyServer();
+
+  /// Opens the client listener and, when a token is configured and the port is not 0, the admin
+  /// listener. Fails (and opens nothing) if either cannot bind.
+  core::Status start();
+  /// Closes both listeners.
+  void stop();
+
+  int port() const { return client_.port(); }
+  /// 0 when the admin listener is closed.
+  int admin_port() const { return admin_ ? admin_->port() : 0; }
+
+ private:
+  void add_client_routes();
+  void add_admin_routes();
+
+  core::Config config_;
+  std::unique_ptr<core::RoutingStrategy> routing_;
+  http::HttpServer client_;
+  std::unique_ptr<http::HttpServer> admin_;
+};
+
+}  // namespace disaggd::proxy
