@@ -24,6 +24,16 @@ std::shared_ptr<core::PluginLibrary> load_or_report(core::PluginHost& host, core
   return *library;
 }
 
+// Asks a fresh strategy to pick from a one-node table, so a strategy that fails or throws on the
+// request path is refused at start-up rather than at the first request.
+core::Status dry_run_select(core::RoutingStrategy& strategy) {
+  const core::RoutingNodeStats node{
+      "http://dry-run.invalid", core::NodeRole::kHybrid, 0, 1.0, {}, 0, 0};
+  const core::RoutingRequestInfo request{"dry-run", "dry-run", core::NodeRole::kHybrid, 0};
+  const auto chosen = strategy.select(request, std::span<const core::RoutingNodeStats>(&node, 1));
+  return chosen.ok() ? core::Status() : chosen.status().with_context("dry-run select failed");
+}
+
 }  // namespace
 
 std::vector<std::filesystem::path> plugin_dirs_for(const core::Config& config) {
@@ -39,10 +49,12 @@ ConfiguredPlugins load_configured_plugins(const core::Config& config, core::Plug
                                   "proxy.routing_strategy", problems);
     if (library != nullptr) {
       auto strategy = core::RoutingStrategy::create(library, config.proxy.routing_options);
-      if (strategy.ok()) {
-        plugins.routing = std::move(*strategy);
-      } else {
+      if (!strategy.ok()) {
         problems->push_back("proxy.routing_options: " + strategy.status().message());
+      } else if (const core::Status dry_run = dry_run_select(**strategy); !dry_run.ok()) {
+        problems->push_back("proxy.routing_strategy: " + dry_run.message());
+      } else {
+        plugins.routing = std::move(*strategy);
       }
     }
     return plugins;

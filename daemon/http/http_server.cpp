@@ -132,8 +132,10 @@ core::Status HttpServer::start() {
   const std::string address = options_.host + ":" + std::to_string(options_.port);
   try {
     Poco::Net::ServerSocket socket;
+    // SO_REUSEADDR for quick restarts, never SO_REUSEPORT: a second daemon on the same port
+    // must fail loudly instead of silently sharing the port's connections.
     socket.bind(Poco::Net::SocketAddress(options_.host, static_cast<Poco::UInt16>(options_.port)),
-                true);
+                /*reuseAddress=*/true, /*reusePort=*/false);
     socket.listen(std::max(64, options_.max_queued));
     bound_port_ = socket.address().port();
 

@@ -51,7 +51,7 @@ ProxyServer::ProxyServer(const core::Config& config, std::unique_ptr<core::Routi
     : config_(config), routing_(std::move(routing)), client_(client_options(config.server)) {
   add_client_routes();
   const core::AdminConfig& admin = config_.proxy.admin;
-  if (admin.port != 0 && !admin.token.empty()) {
+  if (!admin.token.empty()) {
     http::HttpServerOptions options;
     options.host = admin.host;
     options.port = admin.port;
@@ -59,7 +59,7 @@ ProxyServer::ProxyServer(const core::Config& config, std::unique_ptr<core::Routi
     options.name = "admin";
     admin_ = std::make_unique<http::HttpServer>(options);
     add_admin_routes();
-  } else if (admin.port != 0) {
+  } else {
     spdlog::warn("admin listener not opened: proxy.admin.token is not set");
   }
 }

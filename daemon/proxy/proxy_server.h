@@ -18,8 +18,8 @@ class ProxyServer {
   ProxyServer(const core::Config& config, std::unique_ptr<core::RoutingStrategy> routing);
   ~ProxyServer();
 
-  /// Opens the client listener and, when a token is configured and the port is not 0, the admin
-  /// listener. Fails (and opens nothing) if either cannot bind.
+  /// Opens the client listener and, when a token is configured, the admin listener. Fails (and
+  /// opens nothing) if either cannot bind.
   core::Status start();
   /// Closes both listeners.
   void stop();

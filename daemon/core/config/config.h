@@ -41,7 +41,7 @@ struct PluginsConfig {
 /// The authenticated admin listener of the proxy.
 struct AdminConfig {
   std::string host = "127.0.0.1";
-  int port = 8001;  ///< 0 disables the admin endpoint.
+  int port = 8001;  ///< 0 picks a free port.
   Secret token;     ///< Bearer token; the endpoint stays closed while none is configured.
 };
 

@@ -1,6 +1,7 @@
 // ConfigIssue: one problem (or warning) found in a config file or on the command line.
 #pragma once
 
+#include <ostream>
 #include <string>
 
 namespace disaggd::core {
@@ -16,5 +17,10 @@ struct ConfigIssue {
   /// "proxy.yaml:3:9: server.port: expected an integer from 1 to 65535, got 'abc'".
   std::string to_string() const;
 };
+
+/// Writes to_string(); lets test frameworks print issues readably.
+inline std::ostream& operator<<(std::ostream& out, const ConfigIssue& issue) {
+  return out << issue.to_string();
+}
 
 }  // namespace disaggd::core

@@ -110,6 +110,7 @@ class Loader {
       std::string problem = override_node(*field, override_value, &found.node);
       if (!problem.empty()) {
         error(where, problem, field->path);
+        found_.erase(field->path);  // Reported once; nothing is left to apply.
       }
     }
   }

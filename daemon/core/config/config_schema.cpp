@@ -269,7 +269,8 @@ std::vector<FieldSpec> build_fields() {
       "proxy.admin.host", "Address the admin listener binds to.", kProxyRole,
       [](auto& c) -> auto& { return c.proxy.admin.host; }));
   fields.push_back(integer_field(
-      "proxy.admin.port", 0, 65535, "TCP port of the admin listener; 0 disables it.", kProxyRole,
+      "proxy.admin.port", 0, 65535,
+      "TCP port of the admin listener; 0 picks a free port and logs it.", kProxyRole,
       [](auto& c) -> auto& { return c.proxy.admin.port; }));
   fields.push_back(secret_field(
       "proxy.admin.token",

@@ -210,6 +210,10 @@ std::string read_option_map(const YAML::Node& node, PluginOptions* out) {
 
 std::string read_secret(const YAML::Node& node, const ValueContext& context, Secret* out) {
   const std::string expected = "expected a string, {env: VARIABLE} or {file: PATH}";
+  if (node.IsNull()) {
+    *out = Secret{};  // `token:` with no value: no secret.
+    return {};
+  }
   if (node.IsScalar()) {
     *out = Secret{node.Scalar(), context.from_command_line ? "command line" : "config file"};
     return {};

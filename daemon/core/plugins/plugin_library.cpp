@@ -106,6 +106,10 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::open(const std::filesystem
   const disaggd_plugin_descriptor* descriptor = nullptr;
   try {
     descriptor = entry(DISAGGD_PLUGIN_ABI_MAJOR, DISAGGD_PLUGIN_ABI_MINOR);
+  } catch (const std::exception& e) {
+    return file_error(
+        file, StatusCode::kInternal,
+        DISAGGD_PLUGIN_ENTRY_SYMBOL " threw an exception across the ABI: " + std::string(e.what()));
   } catch (...) {
     return file_error(file, StatusCode::kInternal,
                       DISAGGD_PLUGIN_ENTRY_SYMBOL " threw an exception across the ABI");

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <string_view>
 #include <utility>
 
 namespace disaggd::core {
@@ -13,19 +14,49 @@ disaggd_string_view view_of(const std::string& text) {
   return disaggd_string_view{text.data(), text.size()};
 }
 
+// YAML 1.2 core schema integers: [-+]?[0-9]+, 0o[0-7]+, 0x[0-9a-fA-F]+.
 bool parse_int(const std::string& text, int64_t* out) {
-  const char* end = text.data() + text.size();
-  const std::from_chars_result result = std::from_chars(text.data(), end, *out);
-  return result.ec == std::errc() && result.ptr == end;
+  std::string_view digits = text;
+  int base = 10;
+  bool prefixed = true;
+  if (digits.starts_with("0x")) {
+    base = 16;
+    digits.remove_prefix(2);
+  } else if (digits.starts_with("0o")) {
+    base = 8;
+    digits.remove_prefix(2);
+  } else if (digits.starts_with('+')) {
+    digits.remove_prefix(1);
+  } else {
+    prefixed = false;
+  }
+  // from_chars takes a '-' of its own, which must not follow a prefix ("+-5", "0x-5").
+  if (digits.empty() || (prefixed && digits.front() == '-')) {
+    return false;
+  }
+  const char* end = digits.data() + digits.size();
+  int64_t value = 0;  // from_chars writes even when it stops early ("1.5"); keep *out clean.
+  const std::from_chars_result result = std::from_chars(digits.data(), end, value, base);
+  if (result.ec != std::errc() || result.ptr != end) {
+    return false;
+  }
+  *out = value;
+  return true;
 }
 
+// YAML 1.2 core schema floats, finite only. strtod alone would also take leading blanks, hex
+// floats, "inf" and "nan", none of which YAML reads as a number.
 bool parse_float(const std::string& text, double* out) {
-  if (text.empty()) {
+  if (text.empty() || text.find_first_not_of("0123456789+-.eE") != std::string::npos) {
     return false;
   }
   char* end = nullptr;
-  *out = std::strtod(text.c_str(), &end);
-  return end == text.c_str() + text.size() && std::isfinite(*out);
+  const double value = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !std::isfinite(value)) {
+    return false;
+  }
+  *out = value;
+  return true;
 }
 
 }  // namespace

@@ -31,8 +31,10 @@ typedef struct disaggd_routing_node {
   /// Relative capacity configured for the node (a weight). Zero, negative or not finite means
   /// "not configured"; strategies then treat it like the mean configured speed (1 if none is).
   double speed;
-  /// Latencies of the node's most recently finished requests in milliseconds, oldest first, or
-  /// NULL when `recent_latency_count` is 0. End-to-end time as the proxy measured it; borrowed.
+  /// Latencies of the node's most recent successful requests in milliseconds, oldest first, or
+  /// NULL when `recent_latency_count` is 0. End-to-end time as the proxy measured it; failed
+  /// requests are left out (a node that fails fast must not look fast) and counted in
+  /// `failed_requests` instead. Borrowed.
   const double* recent_latencies_ms;
   size_t recent_latency_count;  ///< Number of entries in `recent_latencies_ms`.
   uint64_t completed_requests;  ///< Requests finished successfully since the node joined.

@@ -42,21 +42,34 @@ class RoutingNode {
   double speed() const noexcept { return node_->speed; }
   /// True when a usable speed (finite and > 0) is configured.
   bool has_speed() const noexcept { return std::isfinite(node_->speed) && node_->speed > 0.0; }
-  /// Number of recent latencies the proxy keeps for the node.
-  std::size_t latency_count() const noexcept { return node_->recent_latency_count; }
-  /// Recent latency `i` in ms, oldest first (i < latency_count()).
+  /// Number of recent latencies the proxy keeps for the node (0 if the host passed no array).
+  std::size_t latency_count() const noexcept {
+    return node_->recent_latencies_ms == nullptr ? 0 : node_->recent_latency_count;
+  }
+  /// Recent latency `i` in ms, oldest first (i < latency_count()), exactly as the host passed it.
   double latency_ms(std::size_t i) const noexcept { return node_->recent_latencies_ms[i]; }
-  /// Mean of the newest `window` latencies (all if fewer), or nothing without history.
+  /// True for a latency that can be a measurement: finite and not negative. Anything else (NaN,
+  /// infinity, a negative time) says nothing about the node, so the helpers below skip it.
+  static bool is_usable_latency(double value_ms) noexcept {
+    return std::isfinite(value_ms) && value_ms >= 0.0;
+  }
+  /// Mean of the newest `window` usable latencies (all of them if fewer), or nothing when the node
+  /// has no usable latency. Unusable entries are skipped, not counted against `window`. A mean
+  /// beyond the range of double is +infinity (it ranks as the slowest).
   std::optional<double> mean_recent_latency_ms(std::size_t window) const noexcept {
-    const std::size_t count = latency_count() < window ? latency_count() : window;
-    if (count == 0) {
+    double sum = 0.0;
+    std::size_t used = 0;
+    for (std::size_t i = latency_count(); i > 0 && used < window; --i) {
+      const double latency = latency_ms(i - 1);
+      if (is_usable_latency(latency)) {
+        sum += latency;
+        ++used;
+      }
+    }
+    if (used == 0) {
       return std::nullopt;
     }
-    double sum = 0.0;
-    for (std::size_t i = latency_count() - count; i < latency_count(); ++i) {
-      sum += latency_ms(i);
-    }
-    return sum / static_cast<double>(count);
+    return sum / static_cast<double>(used);
   }
   /// Requests finished successfully on the node.
   std::uint64_t completed_requests() const noexcept { return node_->completed_requests; }
@@ -78,17 +91,20 @@ class RoutingNodes {
   RoutingNode operator[](std::size_t i) const noexcept { return RoutingNode(*nodes_[i]); }
 
   /// Speeds to use for weighting: the configured speed where set, else the mean of the configured
-  /// ones, or 1 for every node when none is configured (the rule routing.h documents).
+  /// ones, or 1 for every node when none is configured (the rule routing.h documents). Every
+  /// value is finite and > 0 (the mean is computed so that huge speeds cannot overflow it).
   std::vector<double> effective_speeds() const {
-    double sum = 0.0;
+    double fallback = 1.0;
     std::size_t configured = 0;
     for (std::size_t i = 0; i < count_; ++i) {
       if ((*this)[i].has_speed()) {
-        sum += (*this)[i].speed();
         ++configured;
+        // Running mean: stays between the smallest and largest speed, unlike a plain sum.
+        fallback = configured == 1 ? (*this)[i].speed()
+                                   : fallback + ((*this)[i].speed() - fallback) /
+                                                    static_cast<double>(configured);
       }
     }
-    const double fallback = configured == 0 ? 1.0 : sum / static_cast<double>(configured);
     std::vector<double> speeds(count_);
     for (std::size_t i = 0; i < count_; ++i) {
       speeds[i] = (*this)[i].has_speed() ? (*this)[i].speed() : fallback;

@@ -1,0 +1,157 @@
+// The proxy role as a real daemon on loopback: health, errors, the admin endpoint's bearer token,
+// a port already in use, and clean shutdown on SIGTERM and SIGINT.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <sstream>
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/StreamCopier.h>
+
+#include "integration/support/disaggd_binary.h"
+
+namespace disaggd::testing {
+namespace {
+
+using std::chrono::seconds;
+using ::testing::HasSubstr;
+
+struct HttpReply {
+  int status = 0;
+  std::string body;
+  std::string request_id;
+};
+
+HttpReply http_get(int port, const std::string& path, const std::string& authorization = "",
+                   const std::string& request_id = "") {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+  session.setTimeout(Poco::Timespan(5, 0));
+  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path,
+                                 Poco::Net::HTTPMessage::HTTP_1_1);
+  if (!authorization.empty()) {
+    request.set("Authorization", authorization);
+  }
+  if (!request_id.empty()) {
+    request.set("X-Request-Id", request_id);
+  }
+  session.sendRequest(request);
+  Poco::Net::HTTPResponse response;
+  std::istream& body = session.receiveResponse(response);
+  HttpReply reply;
+  reply.status = static_cast<int>(response.getStatus());
+  reply.request_id = response.get("X-Request-Id", "");
+  std::ostringstream text;
+  Poco::StreamCopier::copyStream(body, text);
+  reply.body = text.str();
+  return reply;
+}
+
+/// A proxy daemon on ephemeral loopback ports, started from the shipped proxy.yaml.
+class ProxyDaemon {
+ public:
+  explicit ProxyDaemon(std::vector<std::string> extra = {}, Environment env = {}) {
+    std::vector<std::string> argv = {disaggd_binary(),
+                                     "-c",
+                                     source_path("configs/proxy.yaml"),
+                                     "--server-name",
+                                     "127.0.0.1",
+                                     "--server-port",
+                                     "0",
+                                     "--proxy-admin-port",
+                                     "0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    env.emplace("DISAGGD_PLUGIN_PATH", std::nullopt);
+    process_ = std::make_unique<BackgroundProcess>(argv, env);
+  }
+
+  bool wait_ready() { return process_->wait_for_output("proxy ready", seconds(20)); }
+  int port() const { return listener_port(process_->output(), "proxy"); }
+  int admin_port() const { return listener_port(process_->output(), "admin"); }
+  BackgroundProcess& process() { return *process_; }
+
+ private:
+  std::unique_ptr<BackgroundProcess> process_;
+};
+
+TEST(ProxyDaemonTest, ServesHealthAndStopsCleanlyOnSigterm) {
+  ProxyDaemon daemon;
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.process().output();
+  const HttpReply health = http_get(daemon.port(), "/health");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_THAT(health.body, HasSubstr("\"role\":\"proxy\""));
+  EXPECT_THAT(health.body, HasSubstr("\"serving_strategy\":\"DistServe\""));
+
+  daemon.process().send_signal(SIGTERM);
+  EXPECT_EQ(daemon.process().wait_exit(seconds(10)), 0);
+  EXPECT_THAT(daemon.process().output(), HasSubstr("termination requested"));
+  EXPECT_THAT(daemon.process().output(), HasSubstr("stopped"));
+}
+
+TEST(ProxyDaemonTest, StopsCleanlyOnSigintWhileServing) {
+  ProxyDaemon daemon;
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.process().output();
+  EXPECT_EQ(http_get(daemon.port(), "/health").status, 200);
+  daemon.process().send_signal(SIGINT);
+  EXPECT_EQ(daemon.process().wait_exit(seconds(10)), 0);
+}
+
+TEST(ProxyDaemonTest, UnknownPathGetsAnOpenAiErrorAndTheRequestIdIsEchoed) {
+  ProxyDaemon daemon;
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.process().output();
+  const HttpReply reply = http_get(daemon.port(), "/v2/nothing", "", "client-id-1");
+  EXPECT_EQ(reply.status, 404);
+  EXPECT_THAT(reply.body, HasSubstr("{\"error\":{"));
+  EXPECT_THAT(reply.body, HasSubstr("\"type\":\"not_found_error\""));
+  EXPECT_EQ(reply.request_id, "client-id-1");
+  // The daemon keeps serving after a bad request.
+  const HttpReply health = http_get(daemon.port(), "/health");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.request_id.size(), 16u);  // generated when the client sends none
+}
+
+TEST(ProxyDaemonTest, AdminEndpointRequiresTheBearerToken) {
+  ProxyDaemon daemon({"--set", "proxy.admin.token={env: DISAGGD_TEST_ADMIN_TOKEN}",
+                      "--routing-strategy", "min_observed_latency", "--routing-option", "window=4"},
+                     {{"DISAGGD_TEST_ADMIN_TOKEN", "t0ken"}});
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.process().output();
+  ASSERT_NE(daemon.admin_port(), 0) << daemon.process().output();
+  EXPECT_NE(daemon.admin_port(), daemon.port());
+
+  const HttpReply anonymous = http_get(daemon.admin_port(), "/admin/routing");
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_THAT(anonymous.body, HasSubstr("\"type\":\"authentication_error\""));
+  EXPECT_EQ(http_get(daemon.admin_port(), "/admin/routing", "Bearer t0keN").status, 401);
+  EXPECT_EQ(http_get(daemon.admin_port(), "/admin/routing", "t0ken").status, 401);
+
+  const HttpReply ok = http_get(daemon.admin_port(), "/admin/routing", "Bearer t0ken");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_THAT(ok.body, HasSubstr("\"strategy\":\"min_observed_latency\""));
+  EXPECT_THAT(ok.body, HasSubstr("\"options\":{\"window\":4}"));
+  // The admin routes live on the admin listener only.
+  EXPECT_EQ(http_get(daemon.port(), "/admin/routing", "Bearer t0ken").status, 404);
+  EXPECT_THAT(daemon.process().output(), ::testing::Not(HasSubstr("t0ken")));
+}
+
+TEST(ProxyDaemonTest, AdminListenerStaysClosedWithoutAToken) {
+  ProxyDaemon daemon;
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.process().output();
+  EXPECT_EQ(daemon.admin_port(), 0);
+  EXPECT_THAT(daemon.process().output(), HasSubstr("admin listener not opened"));
+}
+
+TEST(ProxyDaemonTest, PortInUseIsAClearErrorNotACrash) {
+  Poco::Net::ServerSocket taken(Poco::Net::SocketAddress("127.0.0.1", 0));
+  const std::string port = std::to_string(taken.address().port());
+  BackgroundProcess process({disaggd_binary(), "-c", source_path("configs/proxy.yaml"),
+                             "--server-name", "127.0.0.1", "--server-port", port},
+                            {{"DISAGGD_PLUGIN_PATH", std::nullopt}});
+  EXPECT_EQ(process.wait_exit(seconds(20)), 69);
+  EXPECT_THAT(process.output(), HasSubstr("cannot listen on 127.0.0.1:" + port));
+}
+
+}  // namespace
+}  // namespace disaggd::testing
