@@ -18,12 +18,12 @@ extern "C" {
 
 /// Element type of a tensor.
 typedef enum disaggd_dtype {
-  DISAGGD_DTYPE_F32 = 1,
-  DISAGGD_DTYPE_F16 = 2,
-  DISAGGD_DTYPE_BF16 = 3,
-  DISAGGD_DTYPE_I32 = 4,
-  DISAGGD_DTYPE_I64 = 5,
-  DISAGGD_DTYPE_U8 = 6
+  DISAGGD_DTYPE_F32 = 1,   ///< IEEE 754 binary32.
+  DISAGGD_DTYPE_F16 = 2,   ///< IEEE 754 binary16.
+  DISAGGD_DTYPE_BF16 = 3,  ///< bfloat16 (the upper half of a binary32).
+  DISAGGD_DTYPE_I32 = 4,   ///< Signed 32-bit integer.
+  DISAGGD_DTYPE_I64 = 5,   ///< Signed 64-bit integer.
+  DISAGGD_DTYPE_U8 = 6     ///< Unsigned byte (raw or quantised data).
 } disaggd_dtype;
 
 /// A named, dense, row-major tensor. Owned by the host (memory-mapped weights); valid while the

@@ -95,11 +95,11 @@ typedef struct disaggd_option {
 
 /// Severity of a log line a plugin sends to the host.
 typedef enum disaggd_log_level {
-  DISAGGD_LOG_TRACE = 0,
-  DISAGGD_LOG_DEBUG = 1,
-  DISAGGD_LOG_INFO = 2,
-  DISAGGD_LOG_WARN = 3,
-  DISAGGD_LOG_ERROR = 4
+  DISAGGD_LOG_TRACE = 0,  ///< Step-by-step detail, off in production.
+  DISAGGD_LOG_DEBUG = 1,  ///< Diagnostic detail.
+  DISAGGD_LOG_INFO = 2,   ///< Normal events (an instance created, a peer connected).
+  DISAGGD_LOG_WARN = 3,   ///< Something unexpected that the plugin handled.
+  DISAGGD_LOG_ERROR = 4   ///< A failure the operator should look at.
 } disaggd_log_level;
 
 /// Services the host offers to one plugin instance. Owned by the host; the pointer passed to
