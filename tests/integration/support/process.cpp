@@ -178,6 +178,9 @@ std::optional<int> BackgroundProcess::wait_exit(std::chrono::milliseconds timeou
     const pid_t done = waitpid(pid_, &status, WNOHANG);
     if (done == pid_) {
       exit_code_ = decode_status(status);
+      // The child is gone, but its last words may still sit in the pipe: read them all.
+      std::unique_lock<std::mutex> lock(mutex_);
+      changed_.wait_for(lock, std::chrono::seconds(5), [this] { return eof_; });
       return exit_code_;
     }
     if (std::chrono::steady_clock::now() >= deadline) {

@@ -44,7 +44,8 @@ class BackgroundProcess {
   /// Sends `signal` to the process.
   void send_signal(int signal);
   /// Waits for the process to end and returns its exit code (as CommandResult::exit_code), or
-  /// nullopt on timeout (the process keeps running).
+  /// nullopt on timeout (the process keeps running). Once it returns a code, output() holds
+  /// everything the process wrote.
   std::optional<int> wait_exit(std::chrono::milliseconds timeout);
 
  private:
