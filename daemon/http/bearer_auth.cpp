@@ -9,7 +9,8 @@ namespace disaggd::http {
 bool require_bearer_token(const std::string& token, Poco::Net::HTTPServerRequest& request,
                           Poco::Net::HTTPServerResponse& response) {
   static const std::string kScheme = "Bearer ";
-  const std::string& header = request.get("Authorization", "");
+  // A copy: get() returns a reference, to the temporary default when the header is absent.
+  const std::string header = request.get("Authorization", "");
   const bool well_formed = header.size() > kScheme.size() && header.starts_with(kScheme);
   if (well_formed && core::secret_equals(token, header.substr(kScheme.size()))) {
     return true;

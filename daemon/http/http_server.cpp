@@ -65,7 +65,8 @@ class HttpServer::Factory : public Poco::Net::HTTPRequestHandlerFactory {
                        Poco::Net::HTTPServerResponse& response) override {
       const auto started = std::chrono::steady_clock::now();
       RequestContext context;
-      const std::string& client_id = request.get("X-Request-Id", "");
+      // A copy: get() returns a reference, to the temporary default when the header is absent.
+      const std::string client_id = request.get("X-Request-Id", "");
       context.request_id = is_acceptable_request_id(client_id) ? client_id : new_request_id();
       response.set("X-Request-Id", context.request_id);
       dispatch(context, request, response);
