@@ -49,7 +49,7 @@ std::string new_request_id() {
 /// Creates one handler per request; the handler looks the route up in the (immutable) table.
 class HttpServer::Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Factory(const HttpServer* server) : server_(server) {}  // NOLINT(google-explicit-constructor)
+  explicit Factory(const HttpServer* server) : server_(server) {}
 
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
