@@ -6,6 +6,9 @@ packages="
   g++ make cmake ninja-build pkg-config ccache binutils curl
   libpoco-dev libspdlog-dev nlohmann-json3-dev libboost-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev
+  libpcre2-dev libsentencepiece-dev
+  libtorch-dev libopenblas0-openmp
+  python3 python3-numpy
 "
 run_as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
