@@ -1,0 +1,128 @@
+// The `torch` model backend plugin: Llama, Qwen2 and Qwen3 decoders on libtorch (CPU here; the
+// same code runs on a CUDA build of libtorch), with a paged KV cache.
+//
+// Options: dtype (auto | float32 | bfloat16; auto computes bf16 checkpoints in bf16 and f32/f16
+// ones in f32, since CPU libtorch has no f16 matmul), block_size (tokens per KV block, default
+// 16), kv_blocks (pool size in blocks; 0 = from kv_cache_mb), kv_cache_mb (default 512),
+// threads (intra-op threads; 0 = libtorch's default).
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+
+#include "disaggd/sdk/model.hpp"
+#include "model_spec.h"
+#include "paged_kv_cache.h"
+#include "transformer.h"
+
+namespace disaggd::torch_backend {
+namespace {
+
+using sdk::Error;
+
+at::ScalarType choose_dtype(const std::string& option, const std::string& checkpoint) {
+  if (option == "float32") {
+    return at::kFloat;
+  }
+  if (option == "bfloat16") {
+    return at::kBFloat16;
+  }
+  if (option != "auto") {
+    throw Error(DISAGGD_STATUS_INVALID_ARGUMENT,
+                "option 'dtype' must be auto, float32 or bfloat16, got '" + option + "'");
+  }
+  return checkpoint == "bfloat16" ? at::kBFloat16 : at::kFloat;
+}
+
+disaggd_dtype abi_dtype(at::ScalarType type) {
+  return type == at::kBFloat16 ? DISAGGD_DTYPE_BF16 : DISAGGD_DTYPE_F32;
+}
+
+class TorchBackend final : public sdk::ModelBackend {
+ public:
+  TorchBackend(std::string_view model_config_json, const sdk::WeightSource& weights,
+               sdk::Options& options, sdk::Host host) {
+    const ModelSpec spec = parse_model_spec(model_config_json);
+    const at::ScalarType dtype = choose_dtype(options.get_string("dtype", "auto"), spec.dtype);
+    const int64_t block_size = options.get_int("block_size", 16, 1, 1024);
+    const int64_t kv_blocks = options.get_int("kv_blocks", 0, 0, int64_t{1} << 31);
+    const int64_t kv_cache_mb = options.get_int("kv_cache_mb", 512, 1, int64_t{1} << 24);
+    const int64_t threads = options.get_int("threads", 0, 0, 1024);
+    if (threads > 0) {
+      at::set_num_threads(static_cast<int>(threads));
+    }
+
+    host.info("loading " + std::to_string(spec.num_layers) + " layers in " +
+              std::string(at::toString(dtype)) + " on " + std::to_string(at::get_num_threads()) +
+              " threads");
+    TransformerWeights loaded =
+        load_weights(spec, weights, dtype, [&host](int64_t done, int64_t all) {
+          if (done == all || done % std::max<int64_t>(1, all / 4) == 0) {
+            host.info("loaded layer " + std::to_string(done) + "/" + std::to_string(all));
+          }
+        });
+    transformer_ = std::make_unique<Transformer>(spec, std::move(loaded), dtype);
+
+    const int64_t element = at::elementSize(dtype);
+    const int64_t bytes_per_block =
+        spec.num_layers * 2 * block_size * spec.num_kv_heads * spec.head_dim * element;
+    const int64_t blocks = kv_blocks > 0
+                               ? kv_blocks
+                               : std::max<int64_t>(1, kv_cache_mb * 1024 * 1024 / bytes_per_block);
+    cache_ = std::make_unique<PagedKvCache>(spec.num_layers, blocks, block_size, spec.num_kv_heads,
+                                            spec.head_dim, dtype);
+    host.info("KV pool: " + std::to_string(blocks) + " blocks of " + std::to_string(block_size) +
+              " tokens, " + std::to_string(cache_->bytes() / (1024 * 1024)) + " MiB");
+  }
+
+  sdk::KvLayout kv_layout() const override {
+    const ModelSpec& spec = transformer_->spec();
+    sdk::KvLayout layout;
+    layout.num_layers = static_cast<uint32_t>(spec.num_layers);
+    layout.num_kv_heads = static_cast<uint32_t>(spec.num_kv_heads);
+    layout.head_dim = static_cast<uint32_t>(spec.head_dim);
+    layout.block_size = static_cast<uint32_t>(cache_->block_size());
+    layout.dtype = abi_dtype(transformer_->dtype());
+    layout.num_blocks = static_cast<uint32_t>(cache_->num_blocks());
+    layout.bytes_per_block = static_cast<uint64_t>(cache_->bytes_per_block());
+    return layout;
+  }
+
+  std::vector<sdk::KvRegion> kv_regions() const override {
+    sdk::KvRegion region;
+    region.base = cache_->data();
+    region.length = static_cast<uint64_t>(cache_->bytes());
+    region.kind = DISAGGD_MEMORY_HOST;
+    region.device_id = -1;
+    return {region};
+  }
+
+  std::size_t vocab_size() const override {
+    return static_cast<std::size_t>(transformer_->spec().vocab_size);
+  }
+
+  void forward(const disaggd_forward_sequence* sequences, std::size_t count,
+               float* logits) override {
+    const int64_t limit = transformer_->spec().max_position_embeddings;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (int64_t{sequences[i].start_position} + sequences[i].token_count > limit) {
+        throw Error(DISAGGD_STATUS_INVALID_ARGUMENT, "sequence " + std::to_string(i) +
+                                                         " goes beyond max_position_embeddings " +
+                                                         std::to_string(limit));
+      }
+    }
+    transformer_->forward(sequences, count, *cache_, logits);
+  }
+
+ private:
+  std::unique_ptr<Transformer> transformer_;
+  std::unique_ptr<PagedKvCache> cache_;
+};
+
+}  // namespace
+}  // namespace disaggd::torch_backend
+
+DISAGGD_MODEL_PLUGIN(disaggd::torch_backend::TorchBackend, "torch", "0.1.0",
+                     "Llama, Qwen2 and Qwen3 on libtorch with a paged KV cache");
