@@ -9,7 +9,7 @@
 #include <system_error>
 #include <utility>
 
-#include "engine/model/json_file.h"
+#include "engine/common/json_file.h"
 
 namespace disaggd::engine {
 namespace {

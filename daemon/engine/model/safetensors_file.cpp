@@ -7,7 +7,7 @@
 #include <tuple>
 #include <utility>
 
-#include "engine/model/json_file.h"
+#include "engine/common/json_file.h"
 #include "engine/model/tensor_dtype.h"
 
 namespace disaggd::engine {

@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "engine/model/expected_tensors.h"
-#include "engine/model/json_file.h"
+#include "engine/common/json_file.h"
 #include "engine/model/tensor_dtype.h"
 
 namespace disaggd::engine {

@@ -1,5 +1,5 @@
-// Helpers for the JSON files of a model folder.
-#include "engine/model/json_file.h"
+// Reading JSON files with errors that name the file.
+#include "engine/common/json_file.h"
 
 #include <fstream>
 #include <sstream>
@@ -12,7 +12,7 @@ using core::Status;
 using core::StatusCode;
 using nlohmann::json;
 
-Result<json> read_json_object(const std::filesystem::path& path) {
+Result<json> read_json_file(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     return Status(StatusCode::kNotFound, path.string() + ": no such file");
@@ -22,16 +22,19 @@ Result<json> read_json_object(const std::filesystem::path& path) {
   if (!in || !(text << in.rdbuf())) {
     return Status(StatusCode::kInvalidArgument, path.string() + ": cannot be read");
   }
-  json value;
   try {
-    value = json::parse(text.str());
+    return json::parse(text.str());
   } catch (const json::exception& e) {
     return Status(StatusCode::kInvalidArgument,
                   path.string() + ": not valid JSON: " + std::string(e.what()));
   }
-  if (!value.is_object()) {
+}
+
+Result<json> read_json_object(const std::filesystem::path& path) {
+  Result<json> value = read_json_file(path);
+  if (value.ok() && !value->is_object()) {
     return Status(StatusCode::kInvalidArgument,
-                  path.string() + ": expected a JSON object, got " + json_excerpt(value));
+                  path.string() + ": expected a JSON object, got " + json_excerpt(*value));
   }
   return value;
 }
