@@ -4,9 +4,10 @@
 namespace disaggd::torch_backend {
 
 PagedKvCache::PagedKvCache(int64_t num_layers, int64_t num_blocks, int64_t block_size,
-                           int64_t num_kv_heads, int64_t head_dim, at::ScalarType dtype)
+                           int64_t num_kv_heads, int64_t head_dim, at::ScalarType dtype,
+                           at::Device device)
     : pool_(at::zeros({num_blocks, num_layers, 2, block_size, num_kv_heads, head_dim},
-                      at::TensorOptions().dtype(dtype))) {}
+                      at::TensorOptions().dtype(dtype).device(device))) {}
 
 void PagedKvCache::write(int64_t layer, const at::Tensor& block_ids, const at::Tensor& offsets,
                          const at::Tensor& keys, const at::Tensor& values) {

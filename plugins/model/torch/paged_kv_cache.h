@@ -12,9 +12,9 @@ namespace disaggd::torch_backend {
 
 class PagedKvCache {
  public:
-  /// Allocates (zeroed) `num_blocks` blocks of `block_size` tokens.
+  /// Allocates (zeroed) `num_blocks` blocks of `block_size` tokens on `device`.
   PagedKvCache(int64_t num_layers, int64_t num_blocks, int64_t block_size, int64_t num_kv_heads,
-               int64_t head_dim, at::ScalarType dtype);
+               int64_t head_dim, at::ScalarType dtype, at::Device device);
 
   /// Stores keys and values ([tokens, kv_heads, head_dim]) of `layer` at slots given by
   /// `block_ids` and `offsets` ([tokens] int64 each).
@@ -31,6 +31,7 @@ class PagedKvCache {
   int64_t bytes_per_block() const { return pool_.stride(0) * pool_.element_size(); }
   void* data() const { return pool_.data_ptr(); }
   int64_t bytes() const { return pool_.numel() * pool_.element_size(); }
+  at::Device device() const { return pool_.device(); }
 
  private:
   // [num_blocks, num_layers, 2 (key, value), block_size, kv_heads, head_dim]

@@ -42,15 +42,15 @@ std::vector<double> inverse_frequencies(const ModelSpec& spec) {
 
 }  // namespace
 
-RotaryEmbedding::RotaryEmbedding(const ModelSpec& spec) {
+RotaryEmbedding::RotaryEmbedding(const ModelSpec& spec, at::Device device) {
   const std::vector<double> inv = inverse_frequencies(spec);
   // transformers keeps inv_freq in float32 and multiplies by float32 positions.
   const at::Tensor inv_freq = at::tensor(std::vector<float>(inv.begin(), inv.end()), at::kFloat);
   const at::Tensor positions = at::arange(spec.max_position_embeddings, at::kFloat);
   const at::Tensor freqs = at::outer(positions, inv_freq);  // [positions, head_dim / 2]
   const at::Tensor angles = at::cat({freqs, freqs}, -1);
-  cos_ = angles.cos().contiguous();
-  sin_ = angles.sin().contiguous();
+  cos_ = angles.cos().contiguous().to(device);
+  sin_ = angles.sin().contiguous().to(device);
 }
 
 at::Tensor RotaryEmbedding::apply(const at::Tensor& x, const at::Tensor& positions) const {

@@ -10,8 +10,8 @@ namespace disaggd::torch_backend {
 
 class RotaryEmbedding {
  public:
-  /// Tables for positions [0, max_position_embeddings) in float32.
-  explicit RotaryEmbedding(const ModelSpec& spec);
+  /// Tables for positions [0, max_position_embeddings) in float32, on `device`.
+  RotaryEmbedding(const ModelSpec& spec, at::Device device);
 
   /// Rotates `x` ([tokens, heads, head_dim], any float dtype) in place-free fashion by the angles
   /// of `positions` ([tokens] int64); returns a tensor of x's dtype.

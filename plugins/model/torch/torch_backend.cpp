@@ -4,12 +4,16 @@
 // Options: dtype (auto | float32 | bfloat16; auto computes bf16 checkpoints in bf16 and f32/f16
 // ones in f32, since CPU libtorch has no f16 matmul), block_size (tokens per KV block, default
 // 16), kv_blocks (pool size in blocks; 0 = from kv_cache_mb), kv_cache_mb (default 512),
-// threads (intra-op threads; 0 = libtorch's default).
+// threads (intra-op threads; 0 = libtorch's default), device (cpu | cuda | cuda:N; weights and
+// the KV pool live there, logits come back to host memory).
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include <ATen/Context.h>
+
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "disaggd/sdk/model.hpp"
@@ -36,6 +40,34 @@ at::ScalarType choose_dtype(const std::string& option, const std::string& checkp
   return checkpoint == "bfloat16" ? at::kBFloat16 : at::kFloat;
 }
 
+at::Device choose_device(const std::string& option) {
+  std::optional<at::Device> device;
+  try {
+    device = at::Device(option);
+  } catch (const std::exception&) {
+    throw Error(DISAGGD_STATUS_INVALID_ARGUMENT,
+                "option 'device' must be cpu, cuda or cuda:N, got '" + option + "'");
+  }
+  if (device->is_cpu()) {
+    return at::Device(at::kCPU);
+  }
+  if (!device->is_cuda()) {
+    throw Error(DISAGGD_STATUS_UNSUPPORTED, "option 'device': only cpu and cuda are supported");
+  }
+  if (!at::hasCUDA()) {
+    throw Error(DISAGGD_STATUS_UNSUPPORTED,
+                "option 'device' is '" + option +
+                    "', but this libtorch has no CUDA (or no GPU is present); use device: cpu");
+  }
+  const int index = device->has_index() ? device->index() : 0;
+  if (index >= static_cast<int>(at::getNumGPUs())) {
+    throw Error(DISAGGD_STATUS_INVALID_ARGUMENT, "option 'device' is '" + option + "', but only " +
+                                                     std::to_string(at::getNumGPUs()) +
+                                                     " GPU(s) are visible");
+  }
+  return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(index));
+}
+
 disaggd_dtype abi_dtype(at::ScalarType type) {
   return type == at::kBFloat16 ? DISAGGD_DTYPE_BF16 : DISAGGD_DTYPE_F32;
 }
@@ -50,20 +82,21 @@ class TorchBackend final : public sdk::ModelBackend {
     const int64_t kv_blocks = options.get_int("kv_blocks", 0, 0, int64_t{1} << 31);
     const int64_t kv_cache_mb = options.get_int("kv_cache_mb", 512, 1, int64_t{1} << 24);
     const int64_t threads = options.get_int("threads", 0, 0, 1024);
+    const at::Device device = choose_device(options.get_string("device", "cpu"));
     if (threads > 0) {
       at::set_num_threads(static_cast<int>(threads));
     }
 
     host.info("loading " + std::to_string(spec.num_layers) + " layers in " +
-              std::string(at::toString(dtype)) + " on " + std::to_string(at::get_num_threads()) +
-              " threads");
+              std::string(at::toString(dtype)) + " on " + device.str() + " (" +
+              std::to_string(at::get_num_threads()) + " CPU threads)");
     TransformerWeights loaded =
-        load_weights(spec, weights, dtype, [&host](int64_t done, int64_t all) {
+        load_weights(spec, weights, dtype, device, [&host](int64_t done, int64_t all) {
           if (done == all || done % std::max<int64_t>(1, all / 4) == 0) {
             host.info("loaded layer " + std::to_string(done) + "/" + std::to_string(all));
           }
         });
-    transformer_ = std::make_unique<Transformer>(spec, std::move(loaded), dtype);
+    transformer_ = std::make_unique<Transformer>(spec, std::move(loaded), dtype, device);
 
     const int64_t element = at::elementSize(dtype);
     const int64_t bytes_per_block =
@@ -72,7 +105,7 @@ class TorchBackend final : public sdk::ModelBackend {
                                ? kv_blocks
                                : std::max<int64_t>(1, kv_cache_mb * 1024 * 1024 / bytes_per_block);
     cache_ = std::make_unique<PagedKvCache>(spec.num_layers, blocks, block_size, spec.num_kv_heads,
-                                            spec.head_dim, dtype);
+                                            spec.head_dim, dtype, device);
     host.info("KV pool: " + std::to_string(blocks) + " blocks of " + std::to_string(block_size) +
               " tokens, " + std::to_string(cache_->bytes() / (1024 * 1024)) + " MiB");
   }
@@ -94,8 +127,9 @@ class TorchBackend final : public sdk::ModelBackend {
     sdk::KvRegion region;
     region.base = cache_->data();
     region.length = static_cast<uint64_t>(cache_->bytes());
-    region.kind = DISAGGD_MEMORY_HOST;
-    region.device_id = -1;
+    const at::Device device = cache_->device();
+    region.kind = device.is_cuda() ? DISAGGD_MEMORY_CUDA : DISAGGD_MEMORY_HOST;
+    region.device_id = device.is_cuda() ? device.index() : -1;
     return {region};
   }
 

@@ -7,16 +7,17 @@
 #include <vector>
 
 namespace disaggd::torch_backend {
-namespace {
+Transformer::Transformer(ModelSpec spec, TransformerWeights weights, at::ScalarType dtype,
+                         at::Device device)
+    : spec_(std::move(spec)),
+      weights_(std::move(weights)),
+      dtype_(dtype),
+      device_(device),
+      rotary_(spec_, device) {}
 
-at::Tensor long_tensor(const std::vector<int64_t>& values) {
-  return at::tensor(values, at::kLong);
+at::Tensor Transformer::indices(const std::vector<int64_t>& values) const {
+  return at::tensor(values, at::kLong).to(device_);
 }
-
-}  // namespace
-
-Transformer::Transformer(ModelSpec spec, TransformerWeights weights, at::ScalarType dtype)
-    : spec_(std::move(spec)), weights_(std::move(weights)), dtype_(dtype), rotary_(spec_) {}
 
 at::Tensor Transformer::rms_norm(const at::Tensor& x, const at::Tensor& weight) const {
   // As LlamaRMSNorm: statistics in float32, scale in the model dtype.
@@ -47,8 +48,9 @@ at::Tensor Transformer::attention(const at::Tensor& q, const disaggd_forward_seq
     at::Tensor scores = at::matmul(q_s, k_t).to(at::kFloat) * scale;
     if (tokens > 1) {
       // Query i sits at position start + i and may see keys up to that position.
-      const at::Tensor query_pos = at::arange(start, length, at::kLong).unsqueeze(1);
-      const at::Tensor key_pos = at::arange(length, at::kLong).unsqueeze(0);
+      const auto on_device = at::TensorOptions().dtype(at::kLong).device(device_);
+      const at::Tensor query_pos = at::arange(start, length, on_device).unsqueeze(1);
+      const at::Tensor key_pos = at::arange(length, on_device).unsqueeze(0);
       scores.masked_fill_(key_pos > query_pos, -std::numeric_limits<float>::infinity());
     }
     const at::Tensor probs = at::softmax(scores, -1).to(q.scalar_type());
@@ -71,7 +73,7 @@ void Transformer::forward(const disaggd_forward_sequence* sequences, std::size_t
     const int64_t length = int64_t{seq.start_position} + seq.token_count;
     const int64_t blocks = (length + block_size - 1) / block_size;
     block_tables.push_back(
-        long_tensor(std::vector<int64_t>(seq.block_table, seq.block_table + blocks)));
+        indices(std::vector<int64_t>(seq.block_table, seq.block_table + blocks)));
     for (uint32_t t = 0; t < seq.token_count; ++t) {
       const int64_t position = int64_t{seq.start_position} + t;
       tokens.push_back(seq.tokens[t]);
@@ -84,13 +86,13 @@ void Transformer::forward(const disaggd_forward_sequence* sequences, std::size_t
     }
   }
   const int64_t total = static_cast<int64_t>(tokens.size());
-  const at::Tensor position_ids = long_tensor(positions);
-  const at::Tensor block_ids = long_tensor(slot_blocks);
-  const at::Tensor offsets = long_tensor(slot_offsets);
+  const at::Tensor position_ids = indices(positions);
+  const at::Tensor block_ids = indices(slot_blocks);
+  const at::Tensor offsets = indices(slot_offsets);
   const int64_t q_width = spec_.num_heads * spec_.head_dim;
   const int64_t kv_width = spec_.num_kv_heads * spec_.head_dim;
 
-  at::Tensor x = weights_.embed_tokens.index_select(0, long_tensor(tokens));
+  at::Tensor x = weights_.embed_tokens.index_select(0, indices(tokens));
   for (int64_t l = 0; l < spec_.num_layers; ++l) {
     const LayerWeights& w = weights_.layers[static_cast<std::size_t>(l)];
     const at::Tensor qkv = at::linear(rms_norm(x, w.input_norm), w.qkv, w.qkv_bias);
@@ -116,9 +118,10 @@ void Transformer::forward(const disaggd_forward_sequence* sequences, std::size_t
   if (last_rows.empty()) {
     return;
   }
-  const at::Tensor last = x.index_select(0, long_tensor(last_rows));
-  const at::Tensor out =
-      at::linear(rms_norm(last, weights_.final_norm), weights_.lm_head).to(at::kFloat).contiguous();
+  const at::Tensor last = x.index_select(0, indices(last_rows));
+  const at::Tensor out = at::linear(rms_norm(last, weights_.final_norm), weights_.lm_head)
+                             .to(at::kCPU, at::kFloat)
+                             .contiguous();
   std::memcpy(logits, out.data_ptr<float>(), static_cast<std::size_t>(out.numel()) * sizeof(float));
 }
 

@@ -16,7 +16,7 @@ namespace disaggd::torch_backend {
 
 class Transformer {
  public:
-  Transformer(ModelSpec spec, TransformerWeights weights, at::ScalarType dtype);
+  Transformer(ModelSpec spec, TransformerWeights weights, at::ScalarType dtype, at::Device device);
 
   /// Runs `count` slices (already validated against the cache by the SDK), writing their new keys
   /// and values into `cache`, and the float32 logits of the last token of every slice with
@@ -26,9 +26,12 @@ class Transformer {
 
   const ModelSpec& spec() const { return spec_; }
   at::ScalarType dtype() const { return dtype_; }
+  at::Device device() const { return device_; }
 
  private:
   at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight) const;
+  /// Index tensor on the model's device.
+  at::Tensor indices(const std::vector<int64_t>& values) const;
   at::Tensor attention(const at::Tensor& q, const disaggd_forward_sequence* sequences,
                        std::size_t count, const std::vector<at::Tensor>& block_tables,
                        int64_t layer, const PagedKvCache& cache) const;
@@ -36,6 +39,7 @@ class Transformer {
   ModelSpec spec_;
   TransformerWeights weights_;
   at::ScalarType dtype_;
+  at::Device device_;
   RotaryEmbedding rotary_;
 };
 

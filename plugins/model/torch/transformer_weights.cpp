@@ -24,7 +24,8 @@ at::ScalarType scalar_type_of(disaggd_dtype dtype, const std::string& name) {
 
 class Loader {
  public:
-  Loader(const sdk::WeightSource& source, at::ScalarType dtype) : source_(source), dtype_(dtype) {}
+  Loader(const sdk::WeightSource& source, at::ScalarType dtype, at::Device device)
+      : source_(source), dtype_(dtype), device_(device) {}
 
   /// The tensor `name` with exactly `shape`, converted to the compute dtype (a private copy).
   at::Tensor get(const std::string& name, std::vector<int64_t> shape) const {
@@ -37,7 +38,7 @@ class Loader {
     const at::Tensor borrowed =
         at::from_blob(const_cast<uint8_t*>(view.data), view.shape,
                       at::TensorOptions().dtype(scalar_type_of(view.dtype, name)));
-    return borrowed.to(dtype_, /*non_blocking=*/false, /*copy=*/true).contiguous();
+    return borrowed.to(device_, dtype_, /*non_blocking=*/false, /*copy=*/true).contiguous();
   }
 
  private:
@@ -51,13 +52,15 @@ class Loader {
 
   const sdk::WeightSource& source_;
   at::ScalarType dtype_;
+  at::Device device_;
 };
 
 }  // namespace
 
 TransformerWeights load_weights(const ModelSpec& spec, const sdk::WeightSource& source,
-                                at::ScalarType dtype, const LoadProgress& progress) {
-  const Loader load(source, dtype);
+                                at::ScalarType dtype, at::Device device,
+                                const LoadProgress& progress) {
+  const Loader load(source, dtype, device);
   const int64_t h = spec.hidden_size;
   const int64_t q_out = spec.num_heads * spec.head_dim;
   const int64_t kv_out = spec.num_kv_heads * spec.head_dim;

@@ -36,9 +36,11 @@ struct TransformerWeights {
 /// Called after each layer is loaded with (layers done, layers in all).
 using LoadProgress = std::function<void(int64_t, int64_t)>;
 
-/// Reads every tensor the spec needs from `source`, checks its shape, and converts it to `dtype`.
+/// Reads every tensor the spec needs from `source`, checks its shape, and converts it to `dtype`
+/// on `device`.
 /// Throws disaggd::sdk::Error naming a missing or misshapen tensor.
 TransformerWeights load_weights(const ModelSpec& spec, const sdk::WeightSource& source,
-                                at::ScalarType dtype, const LoadProgress& progress);
+                                at::ScalarType dtype, at::Device device,
+                                const LoadProgress& progress);
 
 }  // namespace disaggd::torch_backend

@@ -231,6 +231,11 @@ TEST(TorchBackendOptionsTest, UnknownOrBadOptionsAreRejected) {
   EXPECT_THAT(create({option("dtype", "float16")}).message(),
               HasSubstr("option 'dtype' must be auto, float32 or bfloat16"));
   EXPECT_THAT(create({option("block_size", "0")}).message(), HasSubstr("block_size"));
+  EXPECT_THAT(create({option("device", "tpu:0")}).message(), HasSubstr("option 'device'"));
+  // No libtorch here has 100 GPUs: refused because CUDA is missing or the index is too high.
+  const core::Status cuda = create({option("device", "cuda:99")});
+  EXPECT_FALSE(cuda.ok());
+  EXPECT_THAT(cuda.message(), HasSubstr("option 'device' is 'cuda:99'"));
   EXPECT_THAT(core::ModelBackend::create(*library, "{\"architecture\": \"gpt2\"}", weights, {})
                   .status()
                   .message(),
