@@ -18,6 +18,9 @@ class RotaryEmbedding {
   at::Tensor apply(const at::Tensor& x, const at::Tensor& positions) const;
 
   int64_t max_positions() const { return cos_.size(0); }
+  /// The tables [positions, head_dim] (float32, on the device) for fused kernels.
+  const at::Tensor& cos() const { return cos_; }
+  const at::Tensor& sin() const { return sin_; }
 
  private:
   at::Tensor cos_;  // [positions, head_dim], float32

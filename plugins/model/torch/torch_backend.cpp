@@ -1,11 +1,14 @@
 // The `torch` model backend plugin: Llama, Qwen2 and Qwen3 decoders on libtorch (CPU here; the
 // same code runs on a CUDA build of libtorch), with a paged KV cache.
 //
-// Options: dtype (auto | float32 | bfloat16; auto computes bf16 checkpoints in bf16 and f32/f16
-// ones in f32, since CPU libtorch has no f16 matmul), block_size (tokens per KV block, default
-// 16), kv_blocks (pool size in blocks; 0 = from kv_cache_mb), kv_cache_mb (default 512),
-// threads (intra-op threads; 0 = libtorch's default), device (cpu | cuda | cuda:N; weights and
-// the KV pool live there, logits come back to host memory).
+// Options: dtype (auto | float32 | bfloat16, see compute_mode.h: float32 keeps everything in
+// float32; bfloat16 keeps weights and the KV cache in bfloat16 — on the CPU activations stay
+// float32 and our kernels (cpu_linear.h) widen the weights on the fly, on CUDA everything is
+// bfloat16; auto is bfloat16 for bf16 checkpoints and float32 for f32/f16 ones), block_size
+// (tokens per KV block, default 16), kv_blocks (pool size in blocks; 0 = from kv_cache_mb),
+// kv_cache_mb (default 512), threads (intra-op threads; 0 = libtorch's default), device (cpu |
+// cuda | cuda:N; weights and the KV pool live there, logits come back to host memory), kernels
+// (auto | aten: aten runs ATen ops on the CPU too, the path CUDA takes, kept as a reference).
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
@@ -16,6 +19,8 @@
 #include <optional>
 #include <string>
 
+#include "compute_mode.h"
+#include "cpu_kernels.h"
 #include "disaggd/sdk/model.hpp"
 #include "model_spec.h"
 #include "paged_kv_cache.h"
@@ -25,20 +30,6 @@ namespace disaggd::torch_backend {
 namespace {
 
 using sdk::Error;
-
-at::ScalarType choose_dtype(const std::string& option, const std::string& checkpoint) {
-  if (option == "float32") {
-    return at::kFloat;
-  }
-  if (option == "bfloat16") {
-    return at::kBFloat16;
-  }
-  if (option != "auto") {
-    throw Error(DISAGGD_STATUS_INVALID_ARGUMENT,
-                "option 'dtype' must be auto, float32 or bfloat16, got '" + option + "'");
-  }
-  return checkpoint == "bfloat16" ? at::kBFloat16 : at::kFloat;
-}
 
 at::Device choose_device(const std::string& option) {
   std::optional<at::Device> device;
@@ -77,35 +68,41 @@ class TorchBackend final : public sdk::ModelBackend {
   TorchBackend(std::string_view model_config_json, const sdk::WeightSource& weights,
                sdk::Options& options, sdk::Host host) {
     const ModelSpec spec = parse_model_spec(model_config_json);
-    const at::ScalarType dtype = choose_dtype(options.get_string("dtype", "auto"), spec.dtype);
+    const std::string dtype = options.get_string("dtype", "auto");
+    const std::string kernels = options.get_string("kernels", "auto");
     const int64_t block_size = options.get_int("block_size", 16, 1, 1024);
     const int64_t kv_blocks = options.get_int("kv_blocks", 0, 0, int64_t{1} << 31);
     const int64_t kv_cache_mb = options.get_int("kv_cache_mb", 512, 1, int64_t{1} << 24);
     const int64_t threads = options.get_int("threads", 0, 0, 1024);
-    const at::Device device = choose_device(options.get_string("device", "cpu"));
+    const ComputeMode mode = choose_compute_mode(
+        dtype, kernels, spec.dtype, choose_device(options.get_string("device", "cpu")));
     if (threads > 0) {
       at::set_num_threads(static_cast<int>(threads));
     }
 
-    host.info("loading " + std::to_string(spec.num_layers) + " layers in " +
-              std::string(at::toString(dtype)) + " on " + device.str() + " (" +
-              std::to_string(at::get_num_threads()) + " CPU threads)");
+    host.info("loading " + std::to_string(spec.num_layers) + " layers on " + mode.device.str() +
+              ": weights " + at::toString(mode.weights) + ", activations " +
+              at::toString(mode.activations) + ", KV cache " + at::toString(mode.kv) + " (" +
+              std::to_string(at::get_num_threads()) + " CPU threads" +
+              (mode.cpu_kernels ? std::string(", ") + cpu::isa_name(cpu::best_isa()) + " kernels"
+                                : std::string(", ATen ops")) +
+              ")");
     TransformerWeights loaded =
-        load_weights(spec, weights, dtype, device, [&host](int64_t done, int64_t all) {
+        load_weights(spec, weights, mode, [&host](int64_t done, int64_t all) {
           if (done == all || done % std::max<int64_t>(1, all / 4) == 0) {
             host.info("loaded layer " + std::to_string(done) + "/" + std::to_string(all));
           }
         });
-    transformer_ = std::make_unique<Transformer>(spec, std::move(loaded), dtype, device);
+    transformer_ = std::make_unique<Transformer>(spec, std::move(loaded), mode);
 
-    const int64_t element = at::elementSize(dtype);
+    const int64_t element = at::elementSize(mode.kv);
     const int64_t bytes_per_block =
         spec.num_layers * 2 * block_size * spec.num_kv_heads * spec.head_dim * element;
     const int64_t blocks = kv_blocks > 0
                                ? kv_blocks
                                : std::max<int64_t>(1, kv_cache_mb * 1024 * 1024 / bytes_per_block);
     cache_ = std::make_unique<PagedKvCache>(spec.num_layers, blocks, block_size, spec.num_kv_heads,
-                                            spec.head_dim, dtype, device);
+                                            spec.head_dim, mode.kv, mode.device);
     host.info("KV pool: " + std::to_string(blocks) + " blocks of " + std::to_string(block_size) +
               " tokens, " + std::to_string(cache_->bytes() / (1024 * 1024)) + " MiB");
   }
@@ -117,7 +114,7 @@ class TorchBackend final : public sdk::ModelBackend {
     layout.num_kv_heads = static_cast<uint32_t>(spec.num_kv_heads);
     layout.head_dim = static_cast<uint32_t>(spec.head_dim);
     layout.block_size = static_cast<uint32_t>(cache_->block_size());
-    layout.dtype = abi_dtype(transformer_->dtype());
+    layout.dtype = abi_dtype(cache_->dtype());
     layout.num_blocks = static_cast<uint32_t>(cache_->num_blocks());
     layout.bytes_per_block = static_cast<uint64_t>(cache_->bytes_per_block());
     return layout;

@@ -24,11 +24,10 @@ at::ScalarType scalar_type_of(disaggd_dtype dtype, const std::string& name) {
 
 class Loader {
  public:
-  Loader(const sdk::WeightSource& source, at::ScalarType dtype, at::Device device)
-      : source_(source), dtype_(dtype), device_(device) {}
+  Loader(const sdk::WeightSource& source, at::Device device) : source_(source), device_(device) {}
 
-  /// The tensor `name` with exactly `shape`, converted to the compute dtype (a private copy).
-  at::Tensor get(const std::string& name, std::vector<int64_t> shape) const {
+  /// The tensor `name` with exactly `shape`, converted to `dtype` (a private copy).
+  at::Tensor get(const std::string& name, std::vector<int64_t> shape, at::ScalarType dtype) const {
     const sdk::TensorView view = source_.require(name);
     if (view.shape != shape) {
       throw Error(
@@ -38,7 +37,7 @@ class Loader {
     const at::Tensor borrowed =
         at::from_blob(const_cast<uint8_t*>(view.data), view.shape,
                       at::TensorOptions().dtype(scalar_type_of(view.dtype, name)));
-    return borrowed.to(device_, dtype_, /*non_blocking=*/false, /*copy=*/true).contiguous();
+    return borrowed.to(device_, dtype, /*non_blocking=*/false, /*copy=*/true).contiguous();
   }
 
  private:
@@ -51,48 +50,53 @@ class Loader {
   }
 
   const sdk::WeightSource& source_;
-  at::ScalarType dtype_;
   at::Device device_;
 };
 
 }  // namespace
 
 TransformerWeights load_weights(const ModelSpec& spec, const sdk::WeightSource& source,
-                                at::ScalarType dtype, at::Device device,
-                                const LoadProgress& progress) {
-  const Loader load(source, dtype, device);
+                                const ComputeMode& mode, const LoadProgress& progress) {
+  const Loader load(source, mode.device);
+  // Projections and the embedding in the weight dtype, norms and biases in the activation dtype.
+  auto matrix = [&](const std::string& name, int64_t rows, int64_t columns) {
+    return load.get(name, {rows, columns}, mode.weights);
+  };
+  auto vector = [&](const std::string& name, int64_t size) {
+    return load.get(name, {size}, mode.activations);
+  };
   const int64_t h = spec.hidden_size;
   const int64_t q_out = spec.num_heads * spec.head_dim;
   const int64_t kv_out = spec.num_kv_heads * spec.head_dim;
   TransformerWeights weights;
-  weights.embed_tokens = load.get("model.embed_tokens.weight", {spec.vocab_size, h});
-  weights.final_norm = load.get("model.norm.weight", {h});
+  weights.embed_tokens = matrix("model.embed_tokens.weight", spec.vocab_size, h);
+  weights.final_norm = vector("model.norm.weight", h);
   weights.lm_head = spec.tie_word_embeddings ? weights.embed_tokens
-                                             : load.get("lm_head.weight", {spec.vocab_size, h});
+                                             : matrix("lm_head.weight", spec.vocab_size, h);
   for (int64_t i = 0; i < spec.num_layers; ++i) {
     const std::string p = "model.layers." + std::to_string(i) + ".";
     LayerWeights layer;
-    layer.input_norm = load.get(p + "input_layernorm.weight", {h});
-    layer.qkv = at::cat({load.get(p + "self_attn.q_proj.weight", {q_out, h}),
-                         load.get(p + "self_attn.k_proj.weight", {kv_out, h}),
-                         load.get(p + "self_attn.v_proj.weight", {kv_out, h})});
+    layer.input_norm = vector(p + "input_layernorm.weight", h);
+    layer.qkv = at::cat({matrix(p + "self_attn.q_proj.weight", q_out, h),
+                         matrix(p + "self_attn.k_proj.weight", kv_out, h),
+                         matrix(p + "self_attn.v_proj.weight", kv_out, h)});
     if (spec.attention_bias) {
-      layer.qkv_bias = at::cat({load.get(p + "self_attn.q_proj.bias", {q_out}),
-                                load.get(p + "self_attn.k_proj.bias", {kv_out}),
-                                load.get(p + "self_attn.v_proj.bias", {kv_out})});
+      layer.qkv_bias = at::cat({vector(p + "self_attn.q_proj.bias", q_out),
+                                vector(p + "self_attn.k_proj.bias", kv_out),
+                                vector(p + "self_attn.v_proj.bias", kv_out)});
     }
     if (spec.qk_norm) {
-      layer.q_norm = load.get(p + "self_attn.q_norm.weight", {spec.head_dim});
-      layer.k_norm = load.get(p + "self_attn.k_norm.weight", {spec.head_dim});
+      layer.q_norm = vector(p + "self_attn.q_norm.weight", spec.head_dim);
+      layer.k_norm = vector(p + "self_attn.k_norm.weight", spec.head_dim);
     }
-    layer.o_proj = load.get(p + "self_attn.o_proj.weight", {h, q_out});
+    layer.o_proj = matrix(p + "self_attn.o_proj.weight", h, q_out);
     if (spec.o_proj_bias) {
-      layer.o_proj_bias = load.get(p + "self_attn.o_proj.bias", {h});
+      layer.o_proj_bias = vector(p + "self_attn.o_proj.bias", h);
     }
-    layer.post_norm = load.get(p + "post_attention_layernorm.weight", {h});
-    layer.gate_up = at::cat({load.get(p + "mlp.gate_proj.weight", {spec.intermediate_size, h}),
-                             load.get(p + "mlp.up_proj.weight", {spec.intermediate_size, h})});
-    layer.down_proj = load.get(p + "mlp.down_proj.weight", {h, spec.intermediate_size});
+    layer.post_norm = vector(p + "post_attention_layernorm.weight", h);
+    layer.gate_up = at::cat({matrix(p + "mlp.gate_proj.weight", spec.intermediate_size, h),
+                             matrix(p + "mlp.up_proj.weight", spec.intermediate_size, h)});
+    layer.down_proj = matrix(p + "mlp.down_proj.weight", h, spec.intermediate_size);
     weights.layers.push_back(std::move(layer));
     if (progress) {
       progress(i + 1, spec.num_layers);

@@ -1,6 +1,6 @@
-// TransformerWeights: the model's weights as ATen tensors in the compute dtype, copied out of the
-// host's (memory-mapped) checkpoint during create. q/k/v and gate/up projections are fused so each
-// layer runs two matmuls fewer.
+// TransformerWeights: the model's weights as ATen tensors in the compute mode's dtypes, copied out
+// of the host's (memory-mapped) checkpoint during create. q/k/v and gate/up projections are fused
+// so each layer runs two matmuls fewer.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -8,6 +8,7 @@
 #include <functional>
 #include <vector>
 
+#include "compute_mode.h"
 #include "disaggd/sdk/model.hpp"
 #include "model_spec.h"
 
@@ -36,11 +37,11 @@ struct TransformerWeights {
 /// Called after each layer is loaded with (layers done, layers in all).
 using LoadProgress = std::function<void(int64_t, int64_t)>;
 
-/// Reads every tensor the spec needs from `source`, checks its shape, and converts it to `dtype`
-/// on `device`.
+/// Reads every tensor the spec needs from `source`, checks its shape, and copies it to the mode's
+/// device: projections and the embedding in `mode.weights`, norms and biases in
+/// `mode.activations`.
 /// Throws disaggd::sdk::Error naming a missing or misshapen tensor.
 TransformerWeights load_weights(const ModelSpec& spec, const sdk::WeightSource& source,
-                                at::ScalarType dtype, at::Device device,
-                                const LoadProgress& progress);
+                                const ComputeMode& mode, const LoadProgress& progress);
 
 }  // namespace disaggd::torch_backend

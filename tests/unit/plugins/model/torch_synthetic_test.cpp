@@ -104,7 +104,10 @@ class TorchSyntheticTest : public ::testing::TestWithParam<Variant> {
 
 /// Float32 compute: logits to 1e-4 and greedy decoding token for token.
 using TorchSyntheticExactTest = TorchSyntheticTest;
-/// Bfloat16 compute: logits within a tolerance (near-ties may decide greedy steps differently).
+/// The bfloat16 mode: bf16 weights (exactly the reference's), float32 activations, a bf16 KV cache.
+/// With a float32 KV cache this path is within 4e-6 of the reference; rounding keys and values to
+/// bf16 (8 significant bits) moves these logits (std ~4) by up to 0.034, hence 0.08. Greedy steps
+/// are not compared: near-ties may go either way.
 using TorchSyntheticBf16Test = TorchSyntheticTest;
 
 TEST_P(TorchSyntheticExactTest, BatchedPrefillLogitsMatchTheReference) {
@@ -162,9 +165,9 @@ INSTANTIATE_TEST_SUITE_P(
     Architectures, TorchSyntheticBf16Test,
     ::testing::Values(
         Variant{
-            "qwen3", {"--preset", "qwen3-tiny", "--seed", "33", "--dtype", "bfloat16"}, {}, 0.25f},
+            "qwen3", {"--preset", "qwen3-tiny", "--seed", "33", "--dtype", "bfloat16"}, {}, 0.08f},
         Variant{
-            "qwen2", {"--preset", "qwen2-tiny", "--seed", "34", "--dtype", "bfloat16"}, {}, 0.25f}),
+            "qwen2", {"--preset", "qwen2-tiny", "--seed", "34", "--dtype", "bfloat16"}, {}, 0.08f}),
     variant_name);
 
 }  // namespace
