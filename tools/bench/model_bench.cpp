@@ -122,10 +122,29 @@ int main(int argc, char** argv) {
       disaggd::core::PluginOption::from_scalar(
           "kv_blocks", std::to_string((tokens_per_seq / 16 + 1) * (max_batch + 1)), false)};
   const auto load_start = Clock::now();
-  auto backend = disaggd::core::ModelBackend::create(
-      *library, folder->config.to_json().dump(), folder->weights.weight_source(), options);
+  auto backend = disaggd::core::ModelBackend::create(*library, folder->config.to_json().dump(),
+                                                     folder->weights.weight_source(), options);
   check(backend.status());
   std::printf("load seconds=%.2f\n", seconds_since(load_start));
+
+  // The work per token, for the bounds: decode reads every layer matrix and the output head once
+  // per step; prefill multiplies each prompt token through the layer matrices, attends over the
+  // tokens before it, and runs the head for the last token only.
+  const auto& c = folder->config;
+  const double layer_params =
+      static_cast<double>(c.num_hidden_layers) *
+      (static_cast<double>(c.hidden_size) * static_cast<double>(c.head_dim) *
+           static_cast<double>(2 * c.num_attention_heads + 2 * c.num_key_value_heads) +
+       3.0 * static_cast<double>(c.hidden_size) * static_cast<double>(c.intermediate_size));
+  const double head_params = static_cast<double>(c.vocab_size) * static_cast<double>(c.hidden_size);
+  const double bytes_per_weight = (*backend)->kv_layout().dtype == DISAGGD_DTYPE_BF16 ? 2.0 : 4.0;
+  const double n = args.prompt;
+  const double attention_flops = 4.0 * static_cast<double>(c.num_hidden_layers) *
+                                 static_cast<double>(c.num_attention_heads * c.head_dim) * n *
+                                 (n + 1) / 2.0;
+  std::printf("work decode_bytes_per_token=%.0f prefill_flops_per_token=%.0f\n",
+              (layer_params + head_params) * bytes_per_weight,
+              (2.0 * layer_params * n + 2.0 * head_params + attention_flops) / n);
 
   const std::size_t vocab = static_cast<std::size_t>(folder->config.vocab_size);
   const uint32_t block_size = (*backend)->kv_layout().block_size;
@@ -172,15 +191,19 @@ int main(int argc, char** argv) {
     for (int r = 0; r < args.repeat; ++r) {
       std::vector<disaggd_forward_sequence> slices(static_cast<std::size_t>(batch));
       for (int b = 0; b < batch; ++b) {  // the 16-token context, not timed
-        slices[b] = {tokens[b].data(), 16, 0, blocks[b].data(),
-                     static_cast<uint32_t>(blocks[b].size()), 1};
+        slices[b] = {
+            tokens[b].data(), 16, 0, blocks[b].data(), static_cast<uint32_t>(blocks[b].size()), 1};
       }
       check((*backend)->forward(slices, logits));
       const auto start = Clock::now();
       for (int step = 0; step < args.decode; ++step) {
         for (int b = 0; b < batch; ++b) {
-          slices[b] = {tokens[b].data() + 16 + step, 1, static_cast<uint32_t>(16 + step),
-                       blocks[b].data(), static_cast<uint32_t>(blocks[b].size()), 1};
+          slices[b] = {tokens[b].data() + 16 + step,
+                       1,
+                       static_cast<uint32_t>(16 + step),
+                       blocks[b].data(),
+                       static_cast<uint32_t>(blocks[b].size()),
+                       1};
         }
         check((*backend)->forward(slices, logits));
       }
