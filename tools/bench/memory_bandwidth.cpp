@@ -3,10 +3,10 @@
 //   disaggd-memory-bandwidth [--threads N] [--mib 2048] [--repeat 5]
 //
 // Sums a buffer much larger than the caches with N threads (each its own slice), in several read
-// patterns (sequential; with software prefetch at several distances; eight rows side by side as
-// the backend's matrix-vector kernel reads weights; with AVX2 loads where the CPU has them), and
-// prints the median of --repeat runs of each and, as "bound_gb_per_s", the fastest: the read
-// bandwidth a decode step can hope for.
+// patterns (sequential; with software prefetch at several distances; eight long streams side by
+// side as the backend's matrix-vector kernel reads weights; with AVX2 loads where the CPU has
+// them), and prints the median of --repeat runs of each and, as "bound_gb_per_s", the fastest: the
+// read bandwidth a decode step can hope for.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -57,25 +57,24 @@ uint64_t sum_prefetched(const uint64_t* data, std::size_t count, std::size_t ahe
   return a + b + sum_sequential(data + lines * kLineWords, count - lines * kLineWords);
 }
 
-/// As the backend's matrix-vector kernel reads weights: eight adjacent 4 KiB rows side by side,
-/// line by line, each line prefetched as the same line of the rows 128 KiB on.
-uint64_t sum_rows(const uint64_t* data, std::size_t count) {
-  constexpr std::size_t kRows = 8;
-  constexpr std::size_t kRowWords = 4096 / sizeof(uint64_t);
-  constexpr std::size_t kAhead = (128 << 10) / sizeof(uint64_t);
-  const std::size_t tiles = count / (kRows * kRowWords);
-  uint64_t acc[kRows] = {};
-  for (std::size_t tile = 0; tile < tiles; ++tile) {
-    const uint64_t* base = data + tile * kRows * kRowWords;
-    for (std::size_t w = 0; w < kRowWords; w += kLineWords) {
-      for (std::size_t r = 0; r < kRows; ++r) {
-        const uint64_t* p = base + r * kRowWords + w;
-        __builtin_prefetch(p + kAhead);
-        acc[r] += p[0] + p[1] + p[2] + p[3] + p[4] + p[5] + p[6] + p[7];
+/// Blocks of 8 MiB (the size of a fused projection matrix of a 0.6B model), each cut into eight
+/// consecutive parts read side by side, a line of each in turn: eight long sequential streams, as
+/// the backend's matrix-vector kernel reads weights for one to four rows of activations.
+constexpr std::size_t kStreams = 8;
+constexpr std::size_t kBlockWords = (std::size_t{8} << 20) / sizeof(uint64_t);
+
+uint64_t sum_streams(const uint64_t* data, std::size_t count) {
+  constexpr std::size_t kPart = kBlockWords / kStreams;
+  uint64_t acc[kStreams] = {};
+  std::size_t done = 0;
+  for (; done + kBlockWords <= count; done += kBlockWords) {
+    for (std::size_t w = 0; w < kPart; w += kLineWords) {
+      for (std::size_t s = 0; s < kStreams; ++s) {
+        const uint64_t* p = data + done + s * kPart + w;
+        acc[s] += p[0] + p[1] + p[2] + p[3] + p[4] + p[5] + p[6] + p[7];
       }
     }
   }
-  const std::size_t done = tiles * kRows * kRowWords;
   uint64_t total = sum_sequential(data + done, count - done);
   for (uint64_t a : acc) {
     total += a;
@@ -105,6 +104,33 @@ __attribute__((target("avx2"))) uint64_t sum_avx2(const uint64_t* data, std::siz
   return lanes[0] + lanes[1] + lanes[2] + lanes[3] +
          sum_sequential(data + lines * kLineWords, count - lines * kLineWords);
 }
+
+/// sum_streams with AVX2 loads.
+__attribute__((target("avx2"))) uint64_t sum_streams_avx2(const uint64_t* data, std::size_t count) {
+  constexpr std::size_t kPart = kBlockWords / kStreams;
+  __m256i acc[kStreams];
+  for (__m256i& a : acc) {
+    a = _mm256_setzero_si256();
+  }
+  std::size_t done = 0;
+  for (; done + kBlockWords <= count; done += kBlockWords) {
+    for (std::size_t w = 0; w < kPart; w += kLineWords) {
+      for (std::size_t s = 0; s < kStreams; ++s) {
+        const uint64_t* p = data + done + s * kPart + w;
+        acc[s] = _mm256_add_epi64(acc[s], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+        acc[s] =
+            _mm256_add_epi64(acc[s], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 4)));
+      }
+    }
+  }
+  uint64_t total = sum_sequential(data + done, count - done);
+  for (const __m256i& a : acc) {
+    alignas(32) uint64_t lanes[4];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), a);
+    total += lanes[0] + lanes[1] + lanes[2] + lanes[3];
+  }
+  return total;
+}
 #endif
 
 /// The read patterns measured; the bound is the fastest.
@@ -117,11 +143,12 @@ const Pattern kPatterns[] = {
     {"sequential", sum_sequential},
     {"prefetch_32k",
      [](const uint64_t* d, std::size_t n) { return sum_prefetched(d, n, 32 << 10); }},
-    {"rows8_prefetch_128k", sum_rows},
+    {"streams8", sum_streams},
 #if defined(__x86_64__)
     {"avx2", [](const uint64_t* d, std::size_t n) { return sum_avx2(d, n, 0); }},
     {"avx2_prefetch_32k",
      [](const uint64_t* d, std::size_t n) { return sum_avx2(d, n, 32 << 10); }},
+    {"avx2_streams8", sum_streams_avx2},
 #endif
 };
 

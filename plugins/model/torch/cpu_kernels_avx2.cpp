@@ -72,10 +72,12 @@ inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-/// y[m .. m + MR, n .. n + NR]: MR rows of x against NR rows of W over all of K, with MR * NR
-/// accumulators. Each loaded weight vector serves all MR rows of x.
+/// y[m .. m + MR, n + r * gap for r < NR]: MR rows of x against NR rows of W over all of K, with
+/// MR * NR accumulators. Each loaded weight vector serves all MR rows of x. With gap 1 the NR rows
+/// are adjacent and the tile prefetches the rows it will read next; with a larger gap each row
+/// continues a long sequential stream of its own, which the hardware prefetcher follows alone.
 template <int MR, int NR, typename W>
-inline void tile(const LinearProblem& p, const W* w, int64_t m, int64_t n) {
+inline void tile(const LinearProblem& p, const W* w, int64_t m, int64_t n, int64_t gap = 1) {
   const float* x[MR];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
@@ -84,7 +86,7 @@ inline void tile(const LinearProblem& p, const W* w, int64_t m, int64_t n) {
   const W* rows[NR];
 #pragma GCC unroll 8
   for (int r = 0; r < NR; ++r) {
-    rows[r] = w + (n + r) * p.w.row_stride;
+    rows[r] = w + (n + r * gap) * p.w.row_stride;
   }
   __m256 acc[MR][NR];
 #pragma GCC unroll 8
@@ -136,9 +138,11 @@ inline void tile(const LinearProblem& p, const W* w, int64_t m, int64_t n) {
   const int64_t ahead = kTilesAhead * NR * p.w.row_stride;
   int64_t k = 0;
   for (; k + 8 * kLine <= p.k; k += 8 * kLine) {
+    if (gap == 1) {
 #pragma GCC unroll 8
-    for (int r = 0; r < NR; ++r) {
-      _mm_prefetch(reinterpret_cast<const char*>(rows[r] + ahead + k), _MM_HINT_T0);
+      for (int r = 0; r < NR; ++r) {
+        _mm_prefetch(reinterpret_cast<const char*>(rows[r] + ahead + k), _MM_HINT_T0);
+      }
     }
 #pragma GCC unroll 8
     for (int64_t s = 0; s < kLine; ++s) {
@@ -156,7 +160,8 @@ inline void tile(const LinearProblem& p, const W* w, int64_t m, int64_t n) {
       for (int64_t j = k; j < p.k; ++j) {
         sum += x[i][j] * widen(rows[r][j]);
       }
-      p.y[(m + i) * p.ldy + n + r] = sum + (p.bias != nullptr ? p.bias[n + r] : 0.0f);
+      const int64_t out = n + r * gap;
+      p.y[(m + i) * p.ldy + out] = sum + (p.bias != nullptr ? p.bias[out] : 0.0f);
     }
   }
 }
@@ -193,11 +198,50 @@ void rows_of(const LinearProblem& p, const W* w, int64_t m, int64_t n_begin, int
   }
 }
 
+/// Outputs [n_begin, n_end) of rows m .. m + MR of y, reading W as NR long sequential streams
+/// (the range cut into NR consecutive parts, a tile taking one row of each): adjacent-row tiles
+/// make many short streams (2 KiB rows of bfloat16 for K = 1024), which the hardware prefetcher
+/// ramps up on too slowly to keep one core at DRAM speed.
+template <int MR, typename W>
+void long_streams_of(const LinearProblem& p, const W* w, int64_t m, int64_t n_begin,
+                     int64_t n_end) {
+  constexpr int NR = kTileRows<MR>;
+  const int64_t length = (n_end - n_begin) / NR;
+  for (int64_t i = 0; i < length; ++i) {
+    tile<MR, NR>(p, w, m, n_begin + i, length);
+  }
+  if (n_begin + NR * length < n_end) {
+    rows_of<MR>(p, w, m, n_begin + NR * length, n_end);
+  }
+}
+
 /// Rows of W that stay in cache while every group of (up to four) rows of x passes over them.
 constexpr int64_t kRowGroup = 48;
 
+/// Ranges of at least this many rows of W per stream are read as long streams when x has at most
+/// four rows (which pass over W once, so that no row group needs to stay in cache).
+constexpr int64_t kLongStreamRows = 32;
+
 template <typename W>
 void stream(const LinearProblem& p, const W* w, int64_t n_begin, int64_t n_end) {
+  if (p.m <= 4 && n_end - n_begin >= kLongStreamRows * kTileRows<4>) {
+    switch (p.m) {
+      case 4:
+        long_streams_of<4>(p, w, 0, n_begin, n_end);
+        return;
+      case 3:
+        long_streams_of<3>(p, w, 0, n_begin, n_end);
+        return;
+      case 2:
+        long_streams_of<2>(p, w, 0, n_begin, n_end);
+        return;
+      case 1:
+        long_streams_of<1>(p, w, 0, n_begin, n_end);
+        return;
+      default:
+        return;
+    }
+  }
   for (int64_t n = n_begin; n < n_end; n += kRowGroup) {
     const int64_t end = n_end - n < kRowGroup ? n_end : n + kRowGroup;
     int64_t m = 0;
