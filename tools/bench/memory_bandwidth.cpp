@@ -5,7 +5,7 @@
 // Sums a buffer much larger than the caches with N threads (each its own slice), in several read
 // patterns (sequential; with software prefetch at several distances; eight long streams side by
 // side as the backend's matrix-vector kernel reads weights; with AVX2 loads where the CPU has
-// them), and prints the median of --repeat runs of each and, as "bound_gb_per_s", the fastest: the
+// them), and prints the best of --repeat runs of each and, as "bound_gb_per_s", the fastest: the
 // read bandwidth a decode step can hope for.
 #include <algorithm>
 #include <chrono>
@@ -217,10 +217,11 @@ int main(int argc, char** argv) {
       rates.push_back(static_cast<double>(count * sizeof(uint64_t)) / seconds);
     }
     std::sort(rates.begin(), rates.end());
-    const double median = rates[rates.size() / 2];
-    bound = std::max(bound, median);
+    // The best run: a bound is what the memory system can do, and this VM's bandwidth drifts.
+    const double best = rates.back();
+    bound = std::max(bound, best);
     std::printf("memory_read threads=%d mib=%zu pattern=%s gb_per_s=%.2f\n", threads, mib,
-                pattern.name, median / 1e9);
+                pattern.name, best / 1e9);
   }
   std::printf("memory_read threads=%d bound_gb_per_s=%.2f\n", threads, bound / 1e9);
   return sink == 42 ? 1 : 0;  // uses the sums so the reads cannot be optimised away
