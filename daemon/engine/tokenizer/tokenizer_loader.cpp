@@ -3,9 +3,11 @@
 
 #include <optional>
 
-#include "engine/tokenizer/hf_tokenizer.h"
+#include "core/plugins/private_module.h"
 #include "engine/common/json_file.h"
-#include "engine/tokenizer/sentencepiece_tokenizer.h"
+#include "engine/tokenizer/hf_tokenizer.h"
+#include "engine/tokenizer/module_tokenizer.h"
+#include "engine/tokenizer/sentencepiece_module.h"
 
 namespace disaggd::engine {
 
@@ -33,12 +35,24 @@ core::Result<std::unique_ptr<Tokenizer>> load_tokenizer_json(const std::filesyst
 
 core::Result<std::unique_ptr<Tokenizer>> load_sentencepiece_model(const std::filesystem::path& file,
                                                                   const TokenizerConfig* config) {
-  core::Result<std::unique_ptr<SentencePieceTokenizer>> tokenizer =
-      SentencePieceTokenizer::load(file, config);
-  if (!tokenizer.ok()) {
-    return tokenizer.status();
+  // libsentencepiece lives in a private module: see core/plugins/private_module.h for why.
+  auto module = core::PrivateModule::open(kSentencePieceModuleFile);
+  if (!module.ok()) {
+    return module.status().with_context(file.string() + ": tokenizer.model support");
   }
-  return std::unique_ptr<Tokenizer>(std::move(tokenizer).value());
+  SentencePieceLoadFn* load = (*module)->function<SentencePieceLoadFn>(kSentencePieceLoadSymbol);
+  if (load == nullptr) {
+    return (*module)->missing_symbol_error(kSentencePieceLoadSymbol);
+  }
+  Tokenizer* raw = nullptr;
+  std::string error;
+  const int code = load(file.c_str(), config, &raw, &error);
+  if (code != 0 || raw == nullptr) {
+    return core::Status(
+        code == 0 ? core::StatusCode::kInternal : static_cast<core::StatusCode>(code), error);
+  }
+  return std::unique_ptr<Tokenizer>(
+      std::make_unique<ModuleTokenizer>(std::unique_ptr<Tokenizer>(raw), *module));
 }
 
 core::Result<std::unique_ptr<Tokenizer>> load_tokenizer(const std::filesystem::path& folder) {

@@ -1,0 +1,344 @@
+// The step loop.
+#include "engine/serving/engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <span>
+
+#include <spdlog/spdlog.h>
+
+#include "core/logging/logging.h"
+#include "engine/sampling/stop_matcher.h"
+#include "engine/tokenizer/incremental_detokenizer.h"
+
+namespace disaggd::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+}  // namespace
+
+/// One generation in the engine: the scheduler's Sequence plus what turns tokens into output.
+struct Engine::Active {
+  Active(GenerationRequest r, std::shared_ptr<RequestStream> s, const Tokenizer& tokenizer)
+      : request(std::move(r)),
+        stream(std::move(s)),
+        detokenizer(tokenizer, request.prompt, request.skip_special_tokens),
+        stop(request.stop),
+        rng(request.sampling.seed) {}
+
+  GenerationRequest request;
+  std::shared_ptr<RequestStream> stream;
+  Sequence sequence;
+  IncrementalDetokenizer detokenizer;
+  StopMatcher stop;
+  SequenceRng rng;
+  Clock::time_point arrival = Clock::now();
+  Clock::time_point last_token;
+  uint32_t generated = 0;
+};
+
+Engine::Engine(core::ModelBackend& backend, const Tokenizer& tokenizer, EngineConfig config,
+               core::MetricsRegistry& metrics)
+    : backend_(backend),
+      tokenizer_(tokenizer),
+      config_(std::move(config)),
+      vocab_size_(config_.vocab_size),
+      blocks_(backend.kv_layout().num_blocks, backend.kv_layout().block_size),
+      scheduler_(config_.scheduler, blocks_),
+      prompt_tokens_(metrics.counter("disaggd_prompt_tokens_total", "Prompt tokens admitted.")),
+      generation_tokens_(metrics.counter("disaggd_generation_tokens_total", "Tokens generated.")),
+      preemptions_(metrics.counter("disaggd_preemptions_total",
+                                   "Sequences whose KV blocks were taken back to make room.")),
+      time_to_first_token_(metrics.histogram("disaggd_time_to_first_token_seconds",
+                                             "From arrival at the engine to the first token.",
+                                             core::latency_buckets_seconds())),
+      inter_token_latency_(metrics.histogram("disaggd_inter_token_latency_seconds",
+                                             "Between consecutive tokens of a generation.",
+                                             core::latency_buckets_seconds())),
+      step_seconds_(metrics.histogram("disaggd_engine_step_seconds",
+                                      "Duration of one forward step (batch).",
+                                      core::latency_buckets_seconds())),
+      running_gauge_(
+          metrics.gauge("disaggd_sequences", "Sequences in the engine.", {{"state", "running"}})),
+      waiting_gauge_(
+          metrics.gauge("disaggd_sequences", "Sequences in the engine.", {{"state", "waiting"}})),
+      blocks_used_gauge_(
+          metrics.gauge("disaggd_kv_blocks", "KV cache blocks.", {{"state", "used"}})),
+      blocks_free_gauge_(
+          metrics.gauge("disaggd_kv_blocks", "KV cache blocks.", {{"state", "free"}})),
+      metrics_(metrics) {
+  update_gauges();
+}
+
+Engine::~Engine() {
+  stop();
+}
+
+void Engine::start() {
+  if (!thread_.joinable()) {
+    thread_ = std::thread([this] { run(); });
+  }
+}
+
+void Engine::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+core::Result<std::shared_ptr<RequestStream>> Engine::submit(GenerationRequest request) {
+  const auto prompt = static_cast<uint64_t>(request.prompt.size());
+  if (prompt == 0) {
+    return core::Status(core::StatusCode::kInvalidArgument, "the prompt is empty");
+  }
+  if (request.max_tokens == 0) {
+    return core::Status(core::StatusCode::kInvalidArgument, "max_tokens must be at least 1");
+  }
+  if (prompt + request.max_tokens > config_.max_model_len) {
+    return core::Status(core::StatusCode::kInvalidArgument,
+                        "this model's maximum context length is " +
+                            std::to_string(config_.max_model_len) + " tokens; the prompt has " +
+                            std::to_string(prompt) + " and max_tokens asks for " +
+                            std::to_string(request.max_tokens) + " more");
+  }
+  if (blocks_.blocks_for(prompt + 1) > blocks_.num_blocks()) {
+    return core::Status(core::StatusCode::kInvalidArgument,
+                        "the prompt has " + std::to_string(prompt) +
+                            " tokens, more than this node's KV cache holds (" +
+                            std::to_string(blocks_.num_blocks() * blocks_.block_size()) + ")");
+  }
+  for (int32_t id : request.prompt) {
+    if (id < 0 || static_cast<std::size_t>(id) >= vocab_size_) {
+      return core::Status(core::StatusCode::kInvalidArgument,
+                          "token id " + std::to_string(id) + " is outside the vocabulary (0.." +
+                              std::to_string(vocab_size_ - 1) + ")");
+    }
+  }
+  auto stream = std::make_shared<RequestStream>();
+  auto active = std::make_unique<Active>(std::move(request), stream, tokenizer_);
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      return core::Status(core::StatusCode::kUnavailable, "the engine is shutting down");
+    }
+    active->sequence.id = next_id_++;
+    inbox_.push_back(std::move(active));
+  }
+  wake_.notify_one();
+  return stream;
+}
+
+EngineStats Engine::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void Engine::run() {
+  while (collect_work()) {
+    step();
+    update_gauges();
+  }
+  GenerationEvent aborted;
+  aborted.finish = FinishReason::kAbort;
+  for (auto& [id, active] : active_) {
+    active->stream->push(aborted);
+  }
+  for (auto& active : inbox_) {
+    active->stream->push(aborted);
+  }
+  active_.clear();
+  inbox_.clear();
+}
+
+bool Engine::collect_work() {
+  std::vector<std::unique_ptr<Active>> arrived;
+  {
+    std::unique_lock lock(mutex_);
+    wake_.wait(lock, [this] { return stopping_ || !inbox_.empty() || !active_.empty(); });
+    if (stopping_) {
+      return false;
+    }
+    arrived.swap(inbox_);
+  }
+  for (auto& active : arrived) {
+    Sequence& sequence = active->sequence;
+    sequence.tokens = active->request.prompt;
+    sequence.prompt_length = static_cast<uint32_t>(sequence.tokens.size());
+    prompt_tokens_.add(static_cast<double>(sequence.prompt_length));
+    scheduler_.add(&sequence);
+    spdlog::debug("[{}] queued: {} prompt tokens, max_tokens {}", active->request.request_id,
+                  sequence.prompt_length, active->request.max_tokens);
+    active_.emplace(sequence.id, std::move(active));
+  }
+  // Clients that went away.
+  std::vector<Active*> cancelled;
+  for (auto& [id, active] : active_) {
+    if (active->stream->cancelled()) {
+      cancelled.push_back(active.get());
+    }
+  }
+  for (Active* active : cancelled) {
+    spdlog::info("[{}] cancelled by the client after {} tokens", active->request.request_id,
+                 active->generated);
+    finish(*active, FinishReason::kAbort);
+  }
+  return true;
+}
+
+void Engine::step() {
+  StepPlan plan = scheduler_.schedule();
+  preemptions_.add(static_cast<double>(plan.preempted.size()));
+  for (Sequence* sequence : plan.preempted) {
+    spdlog::info("[{}] preempted (KV cache full); it will be recomputed",
+                 active_.at(sequence->id)->request.request_id);
+  }
+  for (Sequence* sequence : plan.out_of_blocks) {
+    Active& active = *active_.at(sequence->id);
+    spdlog::warn("[{}] stopped: the KV cache cannot hold {} tokens", active.request.request_id,
+                 sequence->tokens.size() + 1);
+    finish(active, FinishReason::kLength);
+  }
+  if (plan.empty()) {
+    return;
+  }
+  std::vector<disaggd_forward_sequence> batch;
+  batch.reserve(plan.slices.size());
+  std::size_t wanted = 0;
+  for (const ScheduledSlice& slice : plan.slices) {
+    Sequence& s = *slice.sequence;
+    batch.push_back({s.tokens.data() + slice.start, slice.count, slice.start, s.blocks.data(),
+                     static_cast<uint32_t>(s.blocks.size()), slice.want_logits ? 1u : 0u});
+    wanted += slice.want_logits ? 1 : 0;
+  }
+  logits_.resize(wanted * vocab_size_);
+  const auto start = Clock::now();
+  const core::Status status = backend_.forward(batch, logits_);
+  step_seconds_.observe(seconds_between(start, Clock::now()));
+  if (!status.ok()) {
+    spdlog::error("forward step of {} sequences failed: {}", plan.slices.size(), status.message());
+    for (const ScheduledSlice& slice : plan.slices) {
+      finish(*active_.at(slice.sequence->id), FinishReason::kError,
+             status.with_context("the model backend failed"));
+    }
+    return;
+  }
+  std::size_t row = 0;
+  for (const ScheduledSlice& slice : plan.slices) {
+    slice.sequence->computed += slice.count;
+    if (slice.want_logits) {
+      accept_token(*active_.at(slice.sequence->id), logits_.data() + row * vocab_size_);
+      ++row;
+    }
+  }
+}
+
+void Engine::accept_token(Active& active, float* logits) {
+  Sequence& sequence = active.sequence;
+  const std::span<const int32_t> tokens(sequence.tokens);
+  const SampledToken sampled = sampler_.sample(
+      std::span<float>(logits, vocab_size_), active.request.sampling,
+      tokens.first(sequence.prompt_length), tokens.subspan(sequence.prompt_length), active.rng);
+  sequence.tokens.push_back(sampled.id);
+  ++active.generated;
+  generation_tokens_.add();
+  const auto now = Clock::now();
+  if (active.generated == 1) {
+    time_to_first_token_.observe(seconds_between(active.arrival, now));
+  } else {
+    inter_token_latency_.observe(seconds_between(active.last_token, now));
+  }
+  active.last_token = now;
+
+  GenerationEvent event;
+  event.token_ids.push_back(sampled.id);
+  if (active.request.sampling.logprobs > 0) {
+    event.logprobs.push_back(sampled.logprob);
+  }
+  const GenerationRequest& request = active.request;
+  std::optional<FinishReason> finish_reason;
+  const bool eos =
+      !request.ignore_eos && std::find(config_.eos_token_ids.begin(), config_.eos_token_ids.end(),
+                                       sampled.id) != config_.eos_token_ids.end();
+  const bool stop_id = std::find(request.stop_token_ids.begin(), request.stop_token_ids.end(),
+                                 sampled.id) != request.stop_token_ids.end();
+  if (eos || stop_id) {
+    finish_reason = FinishReason::kStop;  // the stopping token's text is not part of the output
+  } else {
+    auto text = active.detokenizer.push(sampled.id);
+    if (!text.ok()) {
+      event.finish = FinishReason::kError;
+      event.error = text.status();
+    } else {
+      StopResult stopped = active.stop.push(*text);
+      event.text = std::move(stopped.emit);
+      if (stopped.stopped) {
+        finish_reason = FinishReason::kStop;
+      }
+    }
+  }
+  if (!finish_reason && !event.finish &&
+      (active.generated >= request.max_tokens || sequence.tokens.size() >= config_.max_model_len)) {
+    finish_reason = FinishReason::kLength;
+  }
+  if (finish_reason && !active.stop.stopped()) {
+    // The end of the output: what the detokenizer and the stop matcher held back is final now
+    // (a stop string may still complete in the detokenizer's last bytes).
+    StopResult rest = active.stop.push(active.detokenizer.finish());
+    event.text += rest.emit;
+    if (rest.stopped) {
+      finish_reason = FinishReason::kStop;
+    } else {
+      event.text += active.stop.flush();
+    }
+  }
+  event.prompt_tokens = sequence.prompt_length;
+  event.completion_tokens = active.generated;
+  if (finish_reason && !event.finish) {
+    event.finish = finish_reason;
+  }
+  const std::optional<FinishReason> done = event.finish;
+  active.stream->push(std::move(event));
+  if (done) {
+    spdlog::debug("[{}] finished ({}): {} tokens", request.request_id, finish_reason_name(*done),
+                  active.generated);
+    scheduler_.remove(&sequence);
+    active_.erase(sequence.id);  // `active` is gone after this
+  }
+}
+
+void Engine::finish(Active& active, FinishReason reason, core::Status error) {
+  GenerationEvent event;
+  event.finish = reason;
+  event.error = std::move(error);
+  event.prompt_tokens = active.sequence.prompt_length;
+  event.completion_tokens = active.generated;
+  active.stream->push(std::move(event));
+  scheduler_.remove(&active.sequence);
+  active_.erase(active.sequence.id);
+}
+
+void Engine::update_gauges() {
+  EngineStats stats;
+  stats.running = scheduler_.running();
+  stats.waiting = scheduler_.waiting();
+  stats.blocks_used = blocks_.used_blocks();
+  stats.blocks_free = blocks_.free_blocks();
+  running_gauge_.set(static_cast<double>(stats.running));
+  waiting_gauge_.set(static_cast<double>(stats.waiting));
+  blocks_used_gauge_.set(stats.blocks_used);
+  blocks_free_gauge_.set(stats.blocks_free);
+  std::lock_guard lock(mutex_);
+  stats_ = stats;
+}
+
+}  // namespace disaggd::engine

@@ -1,0 +1,48 @@
+// GenerationRequest and GenerationEvent: what a caller hands the engine, and what comes back.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "engine/sampling/sampling_params.h"
+
+namespace disaggd::engine {
+
+/// One generation, already tokenized and validated by the API layer.
+struct GenerationRequest {
+  std::string request_id;  ///< For logs.
+  std::vector<int32_t> prompt;
+  SamplingParams sampling;
+  uint32_t max_tokens = 16;
+  std::vector<std::string> stop;        ///< Stop strings (not included in the output).
+  std::vector<int32_t> stop_token_ids;  ///< Extra ids that end the generation (included).
+  bool ignore_eos = false;              ///< Keep going past the model's eos ids.
+  bool skip_special_tokens = true;      ///< Leave special tokens out of the text.
+};
+
+/// Why a generation ended, in OpenAI's words.
+enum class FinishReason { kStop, kLength, kAbort, kError };
+
+/// "stop", "length", "abort", "error".
+const char* finish_reason_name(FinishReason reason);
+
+/// A piece of a generation's output. Every generated token appears in exactly one event; `text`
+/// is the output text that became final with it (stop strings held back and removed, UTF-8
+/// complete).
+struct GenerationEvent {
+  std::string text;
+  std::vector<int32_t> token_ids;
+  std::vector<float> logprobs;  ///< One per token id when logprobs were asked for.
+  /// Set on the last event.
+  std::optional<FinishReason> finish;
+  /// When finish is kError: what went wrong.
+  core::Status error;
+  /// Prompt tokens and generated tokens so far (for usage).
+  uint32_t prompt_tokens = 0;
+  uint32_t completion_tokens = 0;
+};
+
+}  // namespace disaggd::engine
