@@ -8,7 +8,7 @@ packages="
   libgtest-dev libgmock-dev
   libpcre2-dev libsentencepiece-dev
   libtorch-dev libopenblas0-openmp
-  python3 python3-numpy
+  python3 python3-numpy python3-jinja2
 "
 run_as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
