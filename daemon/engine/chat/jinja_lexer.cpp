@@ -7,6 +7,7 @@
 
 #include "engine/chat/jinja_error.h"
 #include "engine/chat/python_text.h"
+#include "engine/common/hex_digit.h"
 
 namespace disaggd::engine::jinja {
 namespace {
@@ -24,16 +25,7 @@ bool is_name_char(char c) {
 }
 
 int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
+  return hex_digit_value(c);
 }
 
 [[noreturn]] void syntax_error(const std::string& message, std::size_t offset) {

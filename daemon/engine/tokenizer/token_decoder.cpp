@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/common/hex_digit.h"
 #include "engine/tokenizer/byte_level.h"
 #include "engine/tokenizer/normalizer.h"
 #include "engine/tokenizer/utf8.h"
@@ -20,18 +21,7 @@ int fallback_byte(const std::string& token) {
   if (token.size() != 6 || !token.starts_with("<0x") || token.back() != '>') {
     return -1;
   }
-  auto digit = [](char c) {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-      return c - 'A' + 10;
-    }
-    return -1;
-  };
+  auto digit = [](char c) { return hex_digit_value(c); };
   const int high = digit(token[3]);
   const int low = digit(token[4]);
   return high < 0 || low < 0 ? -1 : high * 16 + low;
