@@ -19,6 +19,7 @@
 #include "core/config/config_schema.h"
 #include "core/logging/logging.h"
 #include "core/plugins/plugin_host.h"
+#include "engine/api/node_server.h"
 #include "proxy/proxy_server.h"
 
 namespace disaggd::app {
@@ -254,9 +255,14 @@ int DisaggdApp::run_role(const core::Config& config) {
   if (!problems.empty()) {
     return EXIT_CONFIG;
   }
+  if (config.role == core::Role::kHybrid) {
+    return run_node(config, std::move(plugins.model_backend));
+  }
   if (config.role != core::Role::kProxy) {
-    spdlog::error("role {} needs the serving engine, which this build does not have yet",
-                  core::role_name(config.role));
+    spdlog::error(
+        "role {} needs KV migration, which this build does not have yet; run the "
+        "model as role hybrid",
+        core::role_name(config.role));
     return EXIT_SOFTWARE;
   }
   block_termination_signals();
@@ -269,6 +275,26 @@ int DisaggdApp::run_role(const core::Config& config) {
   waitForTerminationRequest();
   spdlog::info("termination requested; shutting down");
   server.stop();
+  spdlog::info("stopped");
+  return EXIT_OK;
+}
+
+int DisaggdApp::run_node(const core::Config& config,
+                         std::shared_ptr<core::PluginLibrary> model_backend) {
+  auto node = engine::NodeServer::create(config, std::move(model_backend));
+  if (!node.ok()) {
+    spdlog::error("{}", node.status().message());
+    return EXIT_CONFIG;
+  }
+  block_termination_signals();
+  const core::Status started = (*node)->start();
+  if (!started.ok()) {
+    spdlog::error("{}", started.message());
+    return EXIT_UNAVAILABLE;
+  }
+  waitForTerminationRequest();
+  spdlog::info("termination requested; shutting down");
+  (*node)->stop();
   spdlog::info("stopped");
   return EXIT_OK;
 }

@@ -2,6 +2,7 @@
 // (every config key has a flag), loads and checks the config, and runs the configured role.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include <Poco/Util/ServerApplication.h>
 
 #include "core/config/config_loader.h"
+#include "core/plugins/plugin_library.h"
 
 namespace disaggd::app {
 
@@ -31,6 +33,8 @@ class DisaggdApp : public Poco::Util::ServerApplication {
   int list_plugins(const core::Config& config);
   int check(const core::Config& config, const std::string& source);
   int run_role(const core::Config& config);
+  /// The hybrid role: a NodeServer until a termination signal.
+  int run_node(const core::Config& config, std::shared_ptr<core::PluginLibrary> model_backend);
 
   bool help_ = false;
   bool version_ = false;

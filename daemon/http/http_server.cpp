@@ -14,6 +14,18 @@
 #include "http/json_response.h"
 
 namespace disaggd::http {
+
+HttpServerOptions client_listener_options(const core::ServerConfig& server, std::string name) {
+  HttpServerOptions options;
+  options.host = server.name;
+  options.port = server.port;
+  options.max_threads = server.max_threads;
+  options.max_queued = server.max_queued;
+  options.keep_alive_timeout_s = server.keep_alive_timeout_s;
+  options.name = std::move(name);
+  return options;
+}
+
 namespace {
 
 using Poco::Net::HTTPResponse;

@@ -13,6 +13,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/ThreadPool.h>
 
+#include "core/config/config.h"
 #include "core/status.h"
 
 namespace disaggd::http {
@@ -34,6 +35,9 @@ struct HttpServerOptions {
   int keep_alive_timeout_s = 60;
   std::string name = "http";  ///< For log lines ("proxy", "admin").
 };
+
+/// The client listener's settings from the config's `server` section; `name` is for log lines.
+HttpServerOptions client_listener_options(const core::ServerConfig& server, std::string name);
 
 /// Routes are added before start() and never change afterwards, so handlers run concurrently
 /// without locks. A handler that throws gets a 500 error object; the server stays up.

@@ -5,7 +5,8 @@ namespace disaggd::http {
 
 void send_json(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
                const nlohmann::json& body) {
-  const std::string text = body.dump();
+  // Invalid UTF-8 in a string becomes U+FFFD rather than an exception.
+  const std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   response.setStatusAndReason(status);
   response.setContentType("application/json");
   response.setContentLength(static_cast<std::streamsize>(text.size()));

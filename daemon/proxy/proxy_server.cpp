@@ -13,17 +13,6 @@ namespace {
 
 using Poco::Net::HTTPResponse;
 
-http::HttpServerOptions client_options(const core::ServerConfig& server) {
-  http::HttpServerOptions options;
-  options.host = server.name;
-  options.port = server.port;
-  options.max_threads = server.max_threads;
-  options.max_queued = server.max_queued;
-  options.keep_alive_timeout_s = server.keep_alive_timeout_s;
-  options.name = "proxy";
-  return options;
-}
-
 nlohmann::json options_json(const core::PluginOptions& options) {
   nlohmann::json json = nlohmann::json::object();
   for (const core::PluginOption& option : options) {
@@ -48,7 +37,9 @@ nlohmann::json options_json(const core::PluginOptions& options) {
 }  // namespace
 
 ProxyServer::ProxyServer(const core::Config& config, std::unique_ptr<core::RoutingStrategy> routing)
-    : config_(config), routing_(std::move(routing)), client_(client_options(config.server)) {
+    : config_(config),
+      routing_(std::move(routing)),
+      client_(http::client_listener_options(config.server, "proxy")) {
   add_client_routes();
   const core::AdminConfig& admin = config_.proxy.admin;
   if (!admin.token.empty()) {

@@ -4,51 +4,17 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
-#include <sstream>
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/StreamCopier.h>
 
 #include "integration/support/disaggd_binary.h"
+#include "integration/support/http_client.h"
 
 namespace disaggd::testing {
 namespace {
 
 using std::chrono::seconds;
 using ::testing::HasSubstr;
-
-struct HttpReply {
-  int status = 0;
-  std::string body;
-  std::string request_id;
-};
-
-HttpReply http_get(int port, const std::string& path, const std::string& authorization = "",
-                   const std::string& request_id = "") {
-  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-  session.setTimeout(Poco::Timespan(5, 0));
-  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path,
-                                 Poco::Net::HTTPMessage::HTTP_1_1);
-  if (!authorization.empty()) {
-    request.set("Authorization", authorization);
-  }
-  if (!request_id.empty()) {
-    request.set("X-Request-Id", request_id);
-  }
-  session.sendRequest(request);
-  Poco::Net::HTTPResponse response;
-  std::istream& body = session.receiveResponse(response);
-  HttpReply reply;
-  reply.status = static_cast<int>(response.getStatus());
-  reply.request_id = response.get("X-Request-Id", "");
-  std::ostringstream text;
-  Poco::StreamCopier::copyStream(body, text);
-  reply.body = text.str();
-  return reply;
-}
 
 /// A proxy daemon on ephemeral loopback ports, started from the shipped proxy.yaml.
 class ProxyDaemon {

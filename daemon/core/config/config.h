@@ -28,6 +28,7 @@ struct ServerConfig {
   int max_threads = 64;           ///< Connection threads (one per active connection).
   int max_queued = 1024;          ///< Accepted connections waiting for a thread.
   int keep_alive_timeout_s = 60;  ///< Idle time before a keep-alive connection is closed.
+  int max_body_bytes = 8 << 20;   ///< Largest request body accepted (413 above).
 };
 
 struct LogConfig {
@@ -60,6 +61,10 @@ struct NodeConfig {
   PluginOptions backend_options;
   std::string migration_backend = "tcp";  ///< Migration plugin name.
   PluginOptions migration_options;
+  std::string served_model_name;        ///< Name clients use; empty: the model folder's name.
+  std::filesystem::path chat_template;  ///< Jinja file; empty: the model folder's template.
+  int max_batched_tokens = 2048;        ///< Tokens per forward step (chunked prefill).
+  int max_running = 256;                ///< Sequences generating at once.
 };
 
 /// The whole configuration of one disaggd process.

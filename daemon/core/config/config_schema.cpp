@@ -229,6 +229,10 @@ std::vector<FieldSpec> build_fields() {
       "server.keep_alive_timeout_s", 1, 3600,
       "Seconds an idle keep-alive client connection stays open.", kAllRoles,
       [](auto& c) -> auto& { return c.server.keep_alive_timeout_s; }));
+  fields.push_back(integer_field(
+      "server.max_body_bytes", 1024, 1 << 30,
+      "Largest request body accepted; a bigger one gets HTTP 413.", kAllRoles,
+      [](auto& c) -> auto& { return c.server.max_body_bytes; }));
 
   fields.push_back(enum_field(
       "log.level", log_level_names(),
@@ -310,6 +314,28 @@ std::vector<FieldSpec> build_fields() {
                   "node.migration_options", "Options passed to the migration plugin.",
                   "prefill, decode", [](auto& c) -> auto& { return c.node.migration_options; }),
               {"migration-option"}));
+  fields.push_back(
+      aliased(text_field(
+                  "node.served_model_name",
+                  "Model name clients send and /v1/models lists; empty: the model folder's name.",
+                  kNodeRolesText, [](auto& c) -> auto& { return c.node.served_model_name; }),
+              {"model-name"}));
+  fields.push_back(path_field(
+      "node.chat_template",
+      "Jinja chat template file for /v1/chat/completions; empty: the model folder's own "
+      "(chat_template.jinja or tokenizer_config.json). Relative paths are relative to the config "
+      "file.",
+      kNodeRolesText, [](auto& c) -> auto& { return c.node.chat_template; }));
+  fields.push_back(integer_field(
+      "node.max_batched_tokens", 1, 1 << 20,
+      "Tokens one forward step may run, prompt chunks and decode tokens together; longer prompts "
+      "are prefilled in chunks.",
+      kNodeRolesText, [](auto& c) -> auto& { return c.node.max_batched_tokens; }));
+  fields.push_back(aliased(integer_field(
+                               "node.max_running", 1, 65536,
+                               "Sequences generating at once; more requests wait in a queue.",
+                               kNodeRolesText, [](auto& c) -> auto& { return c.node.max_running; }),
+                           {"max-batch-size"}));
   return fields;
 }
 

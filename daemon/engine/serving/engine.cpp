@@ -274,19 +274,16 @@ void Engine::accept_token(Active& active, float* logits) {
   if (eos || stop_id) {
     finish_reason = FinishReason::kStop;  // the stopping token's text is not part of the output
   } else {
+    // A model's vocabulary is often padded beyond the tokenizer's (Qwen: 151936 rows, 151669
+    // tokens); such an id has no text, and the detokenizer refuses it without changing state.
     auto text = active.detokenizer.push(sampled.id);
-    if (!text.ok()) {
-      event.finish = FinishReason::kError;
-      event.error = text.status();
-    } else {
-      StopResult stopped = active.stop.push(*text);
-      event.text = std::move(stopped.emit);
-      if (stopped.stopped) {
-        finish_reason = FinishReason::kStop;
-      }
+    StopResult stopped = active.stop.push(text.ok() ? *text : std::string());
+    event.text = std::move(stopped.emit);
+    if (stopped.stopped) {
+      finish_reason = FinishReason::kStop;
     }
   }
-  if (!finish_reason && !event.finish &&
+  if (!finish_reason &&
       (active.generated >= request.max_tokens || sequence.tokens.size() >= config_.max_model_len)) {
     finish_reason = FinishReason::kLength;
   }
@@ -303,9 +300,7 @@ void Engine::accept_token(Active& active, float* logits) {
   }
   event.prompt_tokens = sequence.prompt_length;
   event.completion_tokens = active.generated;
-  if (finish_reason && !event.finish) {
-    event.finish = finish_reason;
-  }
+  event.finish = finish_reason;
   const std::optional<FinishReason> done = event.finish;
   active.stream->push(std::move(event));
   if (done) {

@@ -1,0 +1,49 @@
+// NodeServer: a node that runs a model — its model folder, tokenizer, chat template, model
+// backend instance, engine and OpenAI listener, set up from the config.
+#pragma once
+
+#include <memory>
+
+#include "core/config/config.h"
+#include "core/metrics/metrics.h"
+#include "core/plugins/model_backend.h"
+#include "core/plugins/plugin_library.h"
+#include "core/status.h"
+#include "engine/api/served_model.h"
+#include "engine/model/model_folder.h"
+#include "engine/serving/engine.h"
+#include "engine/tokenizer/tokenizer.h"
+#include "http/http_server.h"
+
+namespace disaggd::engine {
+
+/// Today the hybrid role (prefill and decode on one node). Not thread-safe: start and stop from
+/// one thread; requests are served on the listener's threads.
+class NodeServer {
+ public:
+  /// Loads everything `config` names (logging progress): fails with a message naming the file or
+  /// option at fault. `backend_library` is the loaded model plugin.
+  static core::Result<std::unique_ptr<NodeServer>> create(
+      const core::Config& config, std::shared_ptr<core::PluginLibrary> backend_library);
+  ~NodeServer();
+
+  /// Starts the engine and opens the listener.
+  core::Status start();
+  /// Closes the listener, ends every generation, stops the engine. Idempotent.
+  void stop();
+
+  int port() const { return http_ ? http_->port() : 0; }
+
+ private:
+  NodeServer() = default;
+
+  core::MetricsRegistry metrics_;
+  std::unique_ptr<ModelFolder> folder_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  std::unique_ptr<core::ModelBackend> backend_;
+  std::unique_ptr<Engine> engine_;
+  std::shared_ptr<ServedModel> served_;
+  std::unique_ptr<http::HttpServer> http_;
+};
+
+}  // namespace disaggd::engine

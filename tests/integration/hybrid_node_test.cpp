@@ -1,0 +1,334 @@
+// A hybrid node as a real daemon on loopback serving stories260K with the torch backend: the
+// OpenAI API end to end (reference greedy outputs, streaming, chat, concurrency, bad input), and
+// with the sim backend, a client that disconnects mid-stream.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <nlohmann/json.hpp>
+
+#include "integration/support/disaggd_binary.h"
+#include "integration/support/http_client.h"
+
+namespace disaggd::testing {
+namespace {
+
+using nlohmann::json;
+using std::chrono::seconds;
+using ::testing::HasSubstr;
+
+struct ReferenceCase {
+  std::string prompt;
+  std::vector<int> prompt_ids;
+  std::vector<int> generated_ids;
+  std::string completion_text;
+};
+
+std::vector<ReferenceCase> reference_cases() {
+  std::ifstream in(source_path("tests/fixtures/models/stories260K/reference.json"));
+  const json doc = json::parse(in);
+  std::vector<ReferenceCase> cases;
+  for (const auto& c : doc["cases"]) {
+    cases.push_back({c["prompt"], c["prompt_ids"], c["generated_ids"], c["completion_text"]});
+  }
+  return cases;
+}
+
+/// A node started from configs/hybrid.yaml on an ephemeral loopback port.
+class NodeDaemon {
+ public:
+  explicit NodeDaemon(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {
+        disaggd_binary(), "-c", source_path("configs/hybrid.yaml"), "--server-name", "127.0.0.1",
+        "--server-port",  "0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    process_ = std::make_unique<BackgroundProcess>(
+        argv, Environment{{"DISAGGD_PLUGIN_PATH", std::nullopt}});
+  }
+  bool wait_ready() { return process_->wait_for_output("serving model", seconds(60)); }
+  int port() const { return listener_port(process_->output(), "hybrid"); }
+  BackgroundProcess& process() { return *process_; }
+
+ private:
+  std::unique_ptr<BackgroundProcess> process_;
+};
+
+/// The data events of an SSE body; "[DONE]" becomes a JSON string.
+std::vector<json> sse_events(const std::string& body) {
+  std::vector<json> events;
+  std::size_t at = 0;
+  while ((at = body.find("data: ", at)) != std::string::npos) {
+    const std::size_t end = body.find("\n\n", at);
+    const std::string data = body.substr(at + 6, end - at - 6);
+    events.push_back(data == "[DONE]" ? json("[DONE]") : json::parse(data));
+    at = end;
+  }
+  return events;
+}
+
+/// The concatenated text of a streamed completion or chat completion.
+std::string streamed_text(const std::vector<json>& events) {
+  std::string text;
+  for (const json& e : events) {
+    if (!e.is_object() || !e.contains("choices") || e["choices"].empty()) {
+      continue;
+    }
+    const json& choice = e["choices"][0];
+    if (choice.contains("text")) {
+      text += choice["text"].get<std::string>();
+    } else if (choice["delta"].contains("content")) {
+      text += choice["delta"]["content"].get<std::string>();
+    }
+  }
+  return text;
+}
+
+class HybridNodeTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    node_ = new NodeDaemon();
+    ASSERT_TRUE(node_->wait_ready()) << node_->process().output();
+  }
+  static void TearDownTestSuite() {
+    node_->process().send_signal(SIGTERM);
+    EXPECT_EQ(node_->process().wait_exit(seconds(20)), 0) << node_->process().output();
+    delete node_;
+    node_ = nullptr;
+  }
+  static HttpReply post(const std::string& path, const json& body) {
+    return http_call(node_->port(), "POST", path, body.dump());
+  }
+  static json completion(const ReferenceCase& c, json extra = json::object()) {
+    json body = {{"model", "stories260K"},
+                 {"prompt", c.prompt},
+                 {"max_tokens", c.generated_ids.size()},
+                 {"temperature", 0}};
+    body.update(extra);
+    return body;
+  }
+
+  static NodeDaemon* node_;
+};
+
+NodeDaemon* HybridNodeTest::node_ = nullptr;
+
+TEST_F(HybridNodeTest, CompletionsMatchTheReferenceGreedyOutputs) {
+  for (const ReferenceCase& c : reference_cases()) {
+    const HttpReply reply = post("/v1/completions", completion(c));
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    const json body = json::parse(reply.body);
+    EXPECT_EQ(body["object"], "text_completion");
+    EXPECT_EQ(body["model"], "stories260K");
+    EXPECT_EQ(body["choices"][0]["text"], c.completion_text) << c.prompt;
+    EXPECT_EQ(body["choices"][0]["finish_reason"], "length");
+    EXPECT_EQ(body["usage"]["prompt_tokens"], c.prompt_ids.size());
+    EXPECT_EQ(body["usage"]["completion_tokens"], c.generated_ids.size());
+    // The same prompt given as token ids, with echo.
+    const HttpReply by_ids =
+        post("/v1/completions", completion(c, {{"prompt", c.prompt_ids}, {"echo", true}}));
+    ASSERT_EQ(by_ids.status, 200) << by_ids.body;
+    EXPECT_EQ(json::parse(by_ids.body)["choices"][0]["text"], c.prompt + c.completion_text);
+  }
+}
+
+TEST_F(HybridNodeTest, StreamedCompletionsGiveTheSameTextAndEndWithDone) {
+  const ReferenceCase c = reference_cases().front();
+  const HttpReply reply =
+      post("/v1/completions",
+           completion(c, {{"stream", true}, {"stream_options", {{"include_usage", true}}}}));
+  ASSERT_EQ(reply.status, 200);
+  EXPECT_THAT(reply.content_type, HasSubstr("text/event-stream"));
+  const std::vector<json> events = sse_events(reply.body);
+  ASSERT_GE(events.size(), 3u);
+  EXPECT_EQ(events.back(), "[DONE]");
+  EXPECT_EQ(streamed_text(events), c.completion_text);
+  const json& usage = events[events.size() - 2];
+  EXPECT_EQ(usage["usage"]["completion_tokens"], c.generated_ids.size());
+  EXPECT_EQ(events[events.size() - 3]["choices"][0]["finish_reason"], "length");
+}
+
+TEST_F(HybridNodeTest, ChatCompletionsStreamedAndNotAgree) {
+  const json body = {{"model", "stories260K"},
+                     {"messages", {{{"role", "user"}, {"content", "Tell me a story."}}}},
+                     {"max_tokens", 24},
+                     {"temperature", 0}};
+  const HttpReply whole = post("/v1/chat/completions", body);
+  ASSERT_EQ(whole.status, 200) << whole.body;
+  const json parsed = json::parse(whole.body);
+  EXPECT_EQ(parsed["object"], "chat.completion");
+  EXPECT_EQ(parsed["choices"][0]["message"]["role"], "assistant");
+  const std::string text = parsed["choices"][0]["message"]["content"];
+  EXPECT_FALSE(text.empty());
+  json streamed_body = body;
+  streamed_body["stream"] = true;
+  const HttpReply streamed = post("/v1/chat/completions", streamed_body);
+  ASSERT_EQ(streamed.status, 200);
+  const std::vector<json> events = sse_events(streamed.body);
+  EXPECT_EQ(events.front()["object"], "chat.completion.chunk");
+  EXPECT_EQ(events.front()["choices"][0]["delta"]["role"], "assistant");
+  EXPECT_EQ(streamed_text(events), text);
+}
+
+TEST_F(HybridNodeTest, ThirtyTwoConcurrentStreamsGetWhatEachGetsAlone) {
+  const auto cases = reference_cases();
+  std::vector<std::future<HttpReply>> replies;
+  for (int i = 0; i < 32; ++i) {
+    const ReferenceCase& c = cases[static_cast<std::size_t>(i) % cases.size()];
+    replies.push_back(std::async(std::launch::async, [c] {
+      return post("/v1/completions", completion(c, {{"stream", true}}));
+    }));
+  }
+  for (int i = 0; i < 32; ++i) {
+    const HttpReply reply = replies[static_cast<std::size_t>(i)].get();
+    ASSERT_EQ(reply.status, 200);
+    EXPECT_EQ(streamed_text(sse_events(reply.body)),
+              cases[static_cast<std::size_t>(i) % cases.size()].completion_text)
+        << "stream " << i;
+  }
+}
+
+TEST_F(HybridNodeTest, BadRequestsGetTheirStatusAndAnErrorObject) {
+  struct Bad {
+    std::string name;
+    std::string body;
+    int status;
+    std::string param;
+  };
+  const std::vector<Bad> cases = {
+      {"malformed JSON", "{\"model\": ", 400, ""},
+      {"not an object", "[1, 2]", 400, ""},
+      {"invalid UTF-8", "{\"model\": \"stories260K\", \"prompt\": \"\xff\xfe\"}", 400, ""},
+      {"wrong type", R"({"model": "stories260K", "prompt": "hi", "max_tokens": "ten"})", 400,
+       "max_tokens"},
+      {"negative max_tokens", R"({"model": "stories260K", "prompt": "hi", "max_tokens": -1})", 400,
+       "max_tokens"},
+      {"absurd max_tokens", R"({"model": "stories260K", "prompt": "hi", "max_tokens": 100000000})",
+       400, ""},
+      {"temperature out of range", R"({"model": "stories260K", "prompt": "hi", "temperature": 7})",
+       400, "temperature"},
+      {"unknown field", R"({"model": "stories260K", "prompt": "hi", "tempreature": 1})", 400,
+       "tempreature"},
+      {"missing prompt", R"({"model": "stories260K"})", 400, "prompt"},
+      {"unknown model", R"({"model": "gpt-9", "prompt": "hi"})", 404, "model"},
+      {"prompt longer than the context",
+       json({{"model", "stories260K"}, {"prompt", std::vector<int>(600, 300)}}).dump(), 400, ""},
+      {"token id outside the vocabulary", R"({"model": "stories260K", "prompt": [1, 99999]})", 400,
+       ""},
+  };
+  for (const Bad& bad : cases) {
+    const HttpReply reply = http_call(node_->port(), "POST", "/v1/completions", bad.body);
+    EXPECT_EQ(reply.status, bad.status) << bad.name << ": " << reply.body;
+    const json error = json::parse(reply.body, nullptr, false);
+    ASSERT_TRUE(error.is_object() && error.contains("error")) << bad.name << ": " << reply.body;
+    EXPECT_TRUE(error["error"]["message"].is_string()) << bad.name;
+    EXPECT_TRUE(error["error"]["type"].is_string()) << bad.name;
+    if (!bad.param.empty()) {
+      EXPECT_EQ(error["error"]["param"], bad.param) << bad.name;
+    }
+  }
+  // A body over server.max_body_bytes (8 MiB) is refused from its Content-Length, before it is
+  // read: send only the headers and read the answer.
+  {
+    Poco::Net::StreamSocket socket(
+        Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(node_->port())));
+    const std::string headers =
+        "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/json\r\nContent-Length: 9437184\r\n\r\n";
+    socket.sendBytes(headers.data(), static_cast<int>(headers.size()));
+    std::string answer;
+    char buffer[4096];
+    int n = 0;
+    while (answer.find("}}") == std::string::npos &&
+           (n = socket.receiveBytes(buffer, sizeof buffer)) > 0) {
+      answer.append(buffer, static_cast<std::size_t>(n));
+    }
+    EXPECT_THAT(answer, HasSubstr("HTTP/1.1 413"));
+    EXPECT_THAT(answer, HasSubstr("\"code\":\"request_too_large\""));
+  }
+  const HttpReply no_messages =
+      post("/v1/chat/completions", {{"model", "stories260K"}, {"messages", json::array()}});
+  EXPECT_EQ(no_messages.status, 400);
+  // Still serving.
+  const HttpReply ok = post("/v1/completions", completion(reference_cases().front()));
+  EXPECT_EQ(ok.status, 200);
+}
+
+TEST_F(HybridNodeTest, ModelsHealthAndMetrics) {
+  const json models = json::parse(http_get(node_->port(), "/v1/models").body);
+  EXPECT_EQ(models["data"][0]["id"], "stories260K");
+  EXPECT_EQ(models["data"][0]["max_model_len"], 512);
+  EXPECT_EQ(http_get(node_->port(), "/health").status, 200);
+  post("/v1/completions", completion(reference_cases().front()));
+  const HttpReply metrics = http_get(node_->port(), "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_THAT(metrics.body, HasSubstr("disaggd_http_requests_total{endpoint=\"/v1/completions\","
+                                      "status=\"200\"}"));
+  EXPECT_THAT(metrics.body, HasSubstr("disaggd_time_to_first_token_seconds_bucket"));
+  EXPECT_THAT(metrics.body, HasSubstr("disaggd_inter_token_latency_seconds_count"));
+  EXPECT_THAT(metrics.body, HasSubstr("disaggd_kv_blocks{state=\"free\"}"));
+  EXPECT_THAT(metrics.body, HasSubstr("disaggd_sequences{state=\"running\"}"));
+  EXPECT_THAT(metrics.body, HasSubstr("disaggd_generation_tokens_total"));
+}
+
+/// The value of the series `name` (with its labels) in a Prometheus text body; -1 when absent.
+double metric(const std::string& body, const std::string& series) {
+  const std::size_t at = body.find("\n" + series + " ");
+  return at == std::string::npos ? -1.0 : std::stod(body.substr(at + series.size() + 2));
+}
+
+TEST(HybridNodeCancelTest, AClientThatDisconnectsMidStreamFreesItsBlocks) {
+  // The sim backend takes 20 ms per decode step, so 400 tokens would take 8 s: the disconnect
+  // lands while the generation runs.
+  NodeDaemon node({"--backend", "sim", "--set",
+                   "node.backend_options={decode_us_per_step: 20000, kv_blocks: 256}"});
+  ASSERT_TRUE(node.wait_ready()) << node.process().output();
+  {
+    Poco::Net::StreamSocket socket(
+        Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(node.port())));
+    const std::string body = json({{"model", "stories260K"},
+                                   {"prompt", "Once upon a time"},
+                                   {"max_tokens", 400},
+                                   {"ignore_eos", true},
+                                   {"stream", true}})
+                                 .dump();
+    const std::string request =
+        "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/json\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body;
+    socket.sendBytes(request.data(), static_cast<int>(request.size()));
+    std::string seen;
+    char buffer[4096];
+    while (std::count(seen.begin(), seen.end(), '\n') < 12) {  // headers and a few events
+      const int n = socket.receiveBytes(buffer, sizeof buffer);
+      ASSERT_GT(n, 0);
+      seen.append(buffer, static_cast<std::size_t>(n));
+    }
+    EXPECT_THAT(seen, HasSubstr("data: "));
+    const std::string during = http_get(node.port(), "/metrics").body;
+    EXPECT_GT(metric(during, "disaggd_kv_blocks{state=\"used\"}"), 0.0);
+    socket.close();
+  }
+  double used = -1;
+  double generated = -1;
+  for (int i = 0; i < 100; ++i) {
+    const std::string after = http_get(node.port(), "/metrics").body;
+    used = metric(after, "disaggd_kv_blocks{state=\"used\"}");
+    generated = metric(after, "disaggd_generation_tokens_total");
+    if (used == 0.0) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(used, 0.0);
+  EXPECT_LT(generated, 400.0);  // stopped early, not run to the end
+  node.process().send_signal(SIGTERM);
+  EXPECT_EQ(node.process().wait_exit(seconds(20)), 0) << node.process().output();
+}
+
+}  // namespace
+}  // namespace disaggd::testing
