@@ -6,18 +6,21 @@
 // float32 and our kernels (cpu_linear.h) widen the weights on the fly, on CUDA everything is
 // bfloat16; auto is bfloat16 for bf16 checkpoints and float32 for f32/f16 ones), block_size
 // (tokens per KV block, default 16), kv_blocks (pool size in blocks; 0 = from kv_cache_mb),
-// kv_cache_mb (default 512), threads (intra-op threads; 0 = libtorch's default), device (cpu |
-// cuda | cuda:N; weights and the KV pool live there, logits come back to host memory), kernels
-// (auto | aten: aten runs ATen ops on the CPU too, the path CUDA takes, kept as a reference).
+// kv_cache_mb (default 512), threads (intra-op threads; 0 = one per CPU the process may run on),
+// device (cpu | cuda | cuda:N; weights and the KV pool live there, logits come back to host
+// memory), kernels (auto | aten: aten runs ATen ops on the CPU too, the path CUDA takes, kept as a
+// reference).
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
 #include <ATen/Context.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "compute_mode.h"
 #include "cpu_kernels.h"
@@ -30,6 +33,15 @@ namespace disaggd::torch_backend {
 namespace {
 
 using sdk::Error;
+
+/// CPUs this process may run on (its affinity mask), at least 1.
+int usable_cpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    return std::max(1, CPU_COUNT(&set));
+  }
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
 
 at::Device choose_device(const std::string& option) {
   std::optional<at::Device> device;
@@ -76,9 +88,8 @@ class TorchBackend final : public sdk::ModelBackend {
     const int64_t threads = options.get_int("threads", 0, 0, 1024);
     const ComputeMode mode = choose_compute_mode(
         dtype, kernels, spec.dtype, choose_device(options.get_string("device", "cpu")));
-    if (threads > 0) {
-      at::set_num_threads(static_cast<int>(threads));
-    }
+    // libtorch's own default is 1 thread on some machines (this Debian build on a 2-vCPU VM).
+    at::set_num_threads(threads > 0 ? static_cast<int>(threads) : usable_cpus());
 
     host.info("loading " + std::to_string(spec.num_layers) + " layers on " + mode.device.str() +
               ": weights " + at::toString(mode.weights) + ", activations " +
