@@ -1,12 +1,15 @@
 // The proxy role's listeners.
 #include "proxy/proxy_server.h"
 
+#include <Poco/Net/HTMLForm.h>
+
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "core/build_info.h"
 #include "http/bearer_auth.h"
 #include "http/json_response.h"
+#include "http/openai/request_body.h"
 
 namespace disaggd::proxy {
 namespace {
@@ -41,6 +44,7 @@ ProxyServer::ProxyServer(const core::Config& config, std::unique_ptr<core::Routi
       routing_(std::move(routing)),
       client_(http::client_listener_options(config.server, "proxy")) {
   add_client_routes();
+  add_membership_routes();
   const core::AdminConfig& admin = config_.proxy.admin;
   if (!admin.token.empty()) {
     http::HttpServerOptions options;
@@ -71,6 +75,65 @@ void ProxyServer::add_client_routes() {
              {"version", core::daemon_version()},
              {"serving_strategy", core::serving_strategy_name(config_.proxy.serving_strategy)}});
       });
+}
+
+void ProxyServer::add_membership_routes() {
+  // POST /nodes/add: disaggd's registration body or LMDeploy's (see parse_node_registration).
+  client_.add_route(
+      "POST", "/nodes/add",
+      [this](const http::RequestContext& context, Poco::Net::HTTPServerRequest& request,
+             Poco::Net::HTTPServerResponse& response) {
+        auto body = http::read_json_body(request, 1 << 20);
+        if (auto* error = std::get_if<http::ApiError>(&body)) {
+          return http::send_error(response, error->status, error->message, error->type,
+                                  error->param, error->code);
+        }
+        auto node = parse_node_registration(std::get<nlohmann::json>(body));
+        if (!node.ok()) {
+          return http::send_error(response, HTTPResponse::HTTP_BAD_REQUEST, node.status().message(),
+                                  "invalid_request_error");
+        }
+        const std::string url = node->url;
+        auto outcome = nodes_.add(std::move(node).value());
+        if (!outcome.ok()) {
+          return http::send_error(response, HTTPResponse::HTTP_CONFLICT, outcome.status().message(),
+                                  "invalid_request_error", "epoch");
+        }
+        spdlog::info("[{}] node {} {}", context.request_id, url, *outcome);
+        http::send_json(response, HTTPResponse::HTTP_OK, {{"url", url}, {"result", *outcome}});
+      });
+  // POST /nodes/remove {"url": ...} (LMDeploy also sends ?node_url=).
+  client_.add_route(
+      "POST", "/nodes/remove",
+      [this](const http::RequestContext& context, Poco::Net::HTTPServerRequest& request,
+             Poco::Net::HTTPServerResponse& response) {
+        std::string url = Poco::Net::HTMLForm(request).get("node_url", "");
+        if (url.empty()) {
+          auto body = http::read_json_body(request, 1 << 20);
+          if (auto* json = std::get_if<nlohmann::json>(&body);
+              json && json->contains("url") && (*json)["url"].is_string()) {
+            url = (*json)["url"].get<std::string>();
+          }
+        }
+        auto normalized = normalize_node_url(url);
+        if (!normalized.ok()) {
+          return http::send_error(response, HTTPResponse::HTTP_BAD_REQUEST,
+                                  normalized.status().message(), "invalid_request_error", "url");
+        }
+        if (!nodes_.remove(*normalized)) {
+          return http::send_error(response, HTTPResponse::HTTP_NOT_FOUND,
+                                  "no node " + *normalized + " is registered",
+                                  "invalid_request_error", "url");
+        }
+        spdlog::info("[{}] node {} removed", context.request_id, *normalized);
+        http::send_json(response, HTTPResponse::HTTP_OK,
+                        {{"url", *normalized}, {"result", "removed"}});
+      });
+  client_.add_route("GET", "/nodes/status",
+                    [this](const http::RequestContext&, Poco::Net::HTTPServerRequest&,
+                           Poco::Net::HTTPServerResponse& response) {
+                      http::send_json(response, HTTPResponse::HTTP_OK, nodes_.status());
+                    });
 }
 
 void ProxyServer::add_admin_routes() {

@@ -1,6 +1,6 @@
-// ProxyServer: the proxy role's listeners. Today: the client listener's health endpoint and the
-// authenticated admin listener showing the routing strategy; the node registry and request
-// forwarding build on it.
+// ProxyServer: the proxy role's listeners. Today: the client listener's health endpoint, node
+// membership (/nodes/add, /nodes/remove, /nodes/status) and the authenticated admin listener
+// showing the routing strategy; health polling and request forwarding build on it.
 #pragma once
 
 #include <memory>
@@ -9,6 +9,7 @@
 #include "core/plugins/routing_strategy.h"
 #include "core/status.h"
 #include "http/http_server.h"
+#include "proxy/node_registry.h"
 
 namespace disaggd::proxy {
 
@@ -31,9 +32,12 @@ class ProxyServer {
  private:
   void add_client_routes();
   void add_admin_routes();
+  /// POST /nodes/add, POST /nodes/remove, GET /nodes/status.
+  void add_membership_routes();
 
   core::Config config_;
   std::unique_ptr<core::RoutingStrategy> routing_;
+  NodeRegistry nodes_;
   http::HttpServer client_;
   std::unique_ptr<http::HttpServer> admin_;
 };

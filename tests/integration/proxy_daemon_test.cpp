@@ -57,6 +57,41 @@ TEST(ProxyDaemonTest, ServesHealthAndStopsCleanlyOnSigterm) {
   EXPECT_THAT(daemon.process().output(), HasSubstr("stopped"));
 }
 
+TEST(ProxyDaemonTest, NodesRegisterInEitherFormAndLeave) {
+  ProxyDaemon daemon;
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.process().output();
+  const int port = daemon.port();
+  // LMDeploy's api_server body, and disaggd's own.
+  HttpReply added =
+      http_call(port, "POST", "/nodes/add",
+                R"({"url": "http://127.0.0.1:9101/", "status": {"models": ["m"], "role": 1}})");
+  EXPECT_EQ(added.status, 200) << added.body;
+  EXPECT_THAT(added.body, HasSubstr("\"result\":\"added\""));
+  added = http_call(port, "POST", "/nodes/add",
+                    R"({"url": "http://127.0.0.1:9102", "role": "prefill", "epoch": 3})");
+  EXPECT_EQ(added.status, 200) << added.body;
+  const HttpReply stale =
+      http_call(port, "POST", "/nodes/add", R"({"url": "http://127.0.0.1:9102", "epoch": 2})");
+  EXPECT_EQ(stale.status, 409);
+  EXPECT_THAT(stale.body, HasSubstr("older than the registered epoch 3"));
+  const HttpReply bad = http_call(port, "POST", "/nodes/add", R"({"url": "tcp://x"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.body, HasSubstr("'url'"));
+
+  HttpReply status = http_get(port, "/nodes/status");
+  EXPECT_EQ(status.status, 200);
+  EXPECT_THAT(status.body, HasSubstr("\"http://127.0.0.1:9101\":{"));
+  EXPECT_THAT(status.body, HasSubstr("\"role\":\"prefill\""));
+
+  EXPECT_EQ(http_call(port, "POST", "/nodes/remove", R"({"url": "http://127.0.0.1:9101"})").status,
+            200);
+  EXPECT_EQ(http_call(port, "POST", "/nodes/remove", R"({"url": "http://127.0.0.1:9101"})").status,
+            404);
+  status = http_get(port, "/nodes/status");
+  EXPECT_THAT(status.body, ::testing::Not(HasSubstr("9101")));
+  EXPECT_THAT(status.body, HasSubstr("9102"));
+}
+
 TEST(ProxyDaemonTest, StopsCleanlyOnSigintWhileServing) {
   ProxyDaemon daemon;
   ASSERT_TRUE(daemon.wait_ready()) << daemon.process().output();
