@@ -16,6 +16,12 @@ namespace {
 
 using Poco::Net::HTTPResponse;
 
+NodeRegistryOptions registry_options(const core::ProxyConfig& proxy) {
+  NodeRegistryOptions options;
+  options.failures_to_leave = proxy.health_failures;
+  return options;
+}
+
 nlohmann::json options_json(const core::PluginOptions& options) {
   nlohmann::json json = nlohmann::json::object();
   for (const core::PluginOption& option : options) {
@@ -42,6 +48,7 @@ nlohmann::json options_json(const core::PluginOptions& options) {
 ProxyServer::ProxyServer(const core::Config& config, std::unique_ptr<core::RoutingStrategy> routing)
     : config_(config),
       routing_(std::move(routing)),
+      nodes_(registry_options(config.proxy)),
       client_(http::client_listener_options(config.server, "proxy")) {
   add_client_routes();
   add_membership_routes();
@@ -162,6 +169,9 @@ core::Status ProxyServer::start() {
       return status;
     }
   }
+  health_ = std::make_unique<HealthPoller>(
+      nodes_, std::chrono::milliseconds(config_.proxy.health_interval_ms),
+      std::chrono::milliseconds(config_.proxy.health_timeout_ms));
   spdlog::info("proxy ready: serving strategy {}, routing strategy {} {}",
                core::serving_strategy_name(config_.proxy.serving_strategy), routing_->info().name,
                routing_->info().version);
@@ -169,6 +179,7 @@ core::Status ProxyServer::start() {
 }
 
 void ProxyServer::stop() {
+  health_.reset();
   if (admin_) {
     admin_->stop();
   }

@@ -9,6 +9,7 @@
 #include "core/plugins/routing_strategy.h"
 #include "core/status.h"
 #include "http/http_server.h"
+#include "proxy/health_poller.h"
 #include "proxy/node_registry.h"
 
 namespace disaggd::proxy {
@@ -38,6 +39,7 @@ class ProxyServer {
   core::Config config_;
   std::unique_ptr<core::RoutingStrategy> routing_;
   NodeRegistry nodes_;
+  std::unique_ptr<HealthPoller> health_;  ///< Runs while the proxy is started.
   http::HttpServer client_;
   std::unique_ptr<http::HttpServer> admin_;
 };

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -328,6 +329,50 @@ TEST(HybridNodeCancelTest, AClientThatDisconnectsMidStreamFreesItsBlocks) {
   EXPECT_LT(generated, 400.0);  // stopped early, not run to the end
   node.process().send_signal(SIGTERM);
   EXPECT_EQ(node.process().wait_exit(seconds(20)), 0) << node.process().output();
+}
+
+TEST(HybridNodeMembershipTest, ANodeRegistersLeavesRotationWhenDeadAndLeavesOnShutdown) {
+  BackgroundProcess proxy(
+      {disaggd_binary(), "-c", source_path("configs/proxy.yaml"), "--server-name", "127.0.0.1",
+       "--server-port", "0", "--proxy-admin-port", "0", "--proxy-health-interval-ms", "100",
+       "--proxy-health-failures", "2"},
+      Environment{{"DISAGGD_PLUGIN_PATH", std::nullopt}});
+  ASSERT_TRUE(proxy.wait_for_output("proxy ready", seconds(20))) << proxy.output();
+  const int proxy_port = listener_port(proxy.output(), "proxy");
+  const std::string proxy_url = "http://127.0.0.1:" + std::to_string(proxy_port);
+  auto node_status = [&] { return json::parse(http_get(proxy_port, "/nodes/status").body); };
+  auto wait_for = [](const std::function<bool()>& condition) {
+    for (int i = 0; i < 100 && !condition(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return condition();
+  };
+
+  // A node that shuts down cleanly leaves the table.
+  auto node = std::make_unique<NodeDaemon>(std::vector<std::string>{"--proxy-url", proxy_url});
+  ASSERT_TRUE(node->wait_ready()) << node->process().output();
+  const std::string url = "http://127.0.0.1:" + std::to_string(node->port());
+  ASSERT_TRUE(wait_for([&] { return node_status().contains(url); })) << proxy.output();
+  const json entry = node_status()[url];
+  EXPECT_EQ(entry["role"], "hybrid");
+  EXPECT_EQ(entry["models"], json({"stories260K"}));
+  EXPECT_EQ(entry["healthy"], true);
+  node->process().send_signal(SIGTERM);
+  EXPECT_EQ(node->process().wait_exit(seconds(20)), 0) << node->process().output();
+  EXPECT_TRUE(wait_for([&] { return !node_status().contains(url); }));
+
+  // A node that dies leaves rotation after two failed health checks, not one, and stays listed.
+  node = std::make_unique<NodeDaemon>(std::vector<std::string>{"--proxy-url", proxy_url});
+  ASSERT_TRUE(node->wait_ready()) << node->process().output();
+  const std::string second = "http://127.0.0.1:" + std::to_string(node->port());
+  ASSERT_TRUE(wait_for([&] { return node_status().contains(second); }));
+  node->process().send_signal(SIGKILL);
+  node->process().wait_exit(seconds(20));
+  EXPECT_TRUE(wait_for([&] { return node_status()[second]["healthy"] == false; }));
+  EXPECT_GE(node_status()[second]["consecutive_failures"].get<int>(), 2);
+
+  proxy.send_signal(SIGTERM);
+  EXPECT_EQ(proxy.wait_exit(seconds(20)), 0) << proxy.output();
 }
 
 }  // namespace

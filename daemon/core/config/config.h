@@ -51,6 +51,9 @@ struct ProxyConfig {
   PluginOptions routing_options;
   ServingStrategy serving_strategy = ServingStrategy::kHybrid;
   AdminConfig admin;
+  int health_interval_ms = 2000;  ///< Time between health checks of each node.
+  int health_timeout_ms = 1000;   ///< A health check slower than this failed.
+  int health_failures = 3;        ///< Consecutive failures before a node leaves rotation.
 };
 
 /// Settings of prefill, decode and hybrid nodes.
@@ -61,7 +64,8 @@ struct NodeConfig {
   PluginOptions backend_options;
   std::string migration_backend = "tcp";  ///< Migration plugin name.
   PluginOptions migration_options;
-  std::string served_model_name;        ///< Name clients use; empty: the model folder's name.
+  std::string advertise_url;      ///< URL the proxy reaches this node at; empty: from server.*.
+  std::string served_model_name;  ///< Name clients use; empty: the model folder's name.
   std::filesystem::path chat_template;  ///< Jinja file; empty: the model folder's template.
   int max_batched_tokens = 2048;        ///< Tokens per forward step (chunked prefill).
   int max_running = 256;                ///< Sequences generating at once.

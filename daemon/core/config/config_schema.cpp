@@ -269,6 +269,19 @@ std::vector<FieldSpec> build_fields() {
                   "prefill node and generates on a decode node.",
                   kProxyRole, [](auto& c) -> auto& { return c.proxy.serving_strategy; }),
               {"serving-strategy"}));
+  fields.push_back(integer_field(
+      "proxy.health_interval_ms", 50, 3600000,
+      "Milliseconds between two GET /health checks of each registered node.", kProxyRole,
+      [](auto& c) -> auto& { return c.proxy.health_interval_ms; }));
+  fields.push_back(integer_field(
+      "proxy.health_timeout_ms", 10, 600000,
+      "A health check that has not answered 200 within this many milliseconds failed.", kProxyRole,
+      [](auto& c) -> auto& { return c.proxy.health_timeout_ms; }));
+  fields.push_back(integer_field(
+      "proxy.health_failures", 1, 1000,
+      "Consecutive failures (health checks, or requests the node failed) after which a node "
+      "leaves rotation; one success brings it back.",
+      kProxyRole, [](auto& c) -> auto& { return c.proxy.health_failures; }));
   fields.push_back(text_field(
       "proxy.admin.host", "Address the admin listener binds to.", kProxyRole,
       [](auto& c) -> auto& { return c.proxy.admin.host; }));

@@ -109,6 +109,10 @@ core::Result<std::unique_ptr<NodeServer>> NodeServer::create(
   served->max_body_bytes = static_cast<std::size_t>(config.server.max_body_bytes);
   node->served_ = served;
 
+  node->proxy_url_ = settings.proxy_url;
+  node->advertise_url_ = settings.advertise_url;
+  node->server_name_ = config.server.name;
+  node->role_ = std::string(core::role_name(config.role));
   node->http_ = std::make_unique<http::HttpServer>(
       http::client_listener_options(config.server, std::string(core::role_name(config.role))));
   add_openai_routes(*node->http_, served);
@@ -127,10 +131,28 @@ core::Status NodeServer::start() {
     return started;
   }
   spdlog::info("serving model '{}' on port {}", served_->name, http_->port());
+  if (!proxy_url_.empty()) {
+    std::string url = advertise_url_;
+    if (url.empty()) {
+      const bool wildcard =
+          server_name_ == "0.0.0.0" || server_name_ == "::" || server_name_.empty();
+      url = "http://" + (wildcard ? std::string("127.0.0.1") : server_name_) + ":" +
+            std::to_string(http_->port());
+    }
+    // The epoch: this process's start, so a restarted node replaces its old entry.
+    const auto epoch = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+    registration_ = std::make_unique<ProxyRegistration>(
+        proxy_url_,
+        nlohmann::json{
+            {"url", url}, {"role", role_}, {"models", {served_->name}}, {"epoch", epoch}});
+  }
   return {};
 }
 
 void NodeServer::stop() {
+  registration_.reset();  // leave the proxy's table before the listener closes
   if (http_) {
     http_->stop();
   }

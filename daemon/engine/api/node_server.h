@@ -9,6 +9,7 @@
 #include "core/plugins/model_backend.h"
 #include "core/plugins/plugin_library.h"
 #include "core/status.h"
+#include "engine/api/proxy_registration.h"
 #include "engine/api/served_model.h"
 #include "engine/model/model_folder.h"
 #include "engine/serving/engine.h"
@@ -44,6 +45,11 @@ class NodeServer {
   std::unique_ptr<Engine> engine_;
   std::shared_ptr<ServedModel> served_;
   std::unique_ptr<http::HttpServer> http_;
+  std::string proxy_url_;                            ///< node.proxy_url
+  std::string advertise_url_;                        ///< node.advertise_url
+  std::string server_name_;                          ///< server.name
+  std::string role_;                                 ///< "hybrid"
+  std::unique_ptr<ProxyRegistration> registration_;  ///< While started with a proxy_url.
 };
 
 }  // namespace disaggd::engine
