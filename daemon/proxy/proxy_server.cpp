@@ -3,6 +3,8 @@
 
 #include <Poco/Net/HTMLForm.h>
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
@@ -15,6 +17,12 @@ namespace disaggd::proxy {
 namespace {
 
 using Poco::Net::HTTPResponse;
+
+ForwardOptions forward_options(const core::Config& config) {
+  ForwardOptions options;
+  options.max_body_bytes = static_cast<std::size_t>(config.server.max_body_bytes);
+  return options;
+}
 
 NodeRegistryOptions registry_options(const core::ProxyConfig& proxy) {
   NodeRegistryOptions options;
@@ -49,9 +57,11 @@ ProxyServer::ProxyServer(const core::Config& config, std::unique_ptr<core::Routi
     : config_(config),
       routing_(std::move(routing)),
       nodes_(registry_options(config.proxy)),
+      forwarder_(nodes_, *routing_, forward_options(config)),
       client_(http::client_listener_options(config.server, "proxy")) {
   add_client_routes();
   add_membership_routes();
+  add_serving_routes();
   const core::AdminConfig& admin = config_.proxy.admin;
   if (!admin.token.empty()) {
     http::HttpServerOptions options;
@@ -81,6 +91,41 @@ void ProxyServer::add_client_routes() {
              {"role", core::role_name(config_.role)},
              {"version", core::daemon_version()},
              {"serving_strategy", core::serving_strategy_name(config_.proxy.serving_strategy)}});
+      });
+}
+
+void ProxyServer::add_serving_routes() {
+  auto serve = [this](const http::RequestContext& context, Poco::Net::HTTPServerRequest& request,
+                      Poco::Net::HTTPServerResponse& response) {
+    if (config_.proxy.serving_strategy != core::ServingStrategy::kHybrid) {
+      return http::send_error(response, HTTPResponse::HTTP_NOT_IMPLEMENTED,
+                              "serving strategy DistServe is not available in this build yet; "
+                              "run the proxy with --serving-strategy Hybrid",
+                              "not_implemented");
+    }
+    forwarder_.forward(context, request, response);
+  };
+  client_.add_route("POST", "/v1/completions", serve);
+  client_.add_route("POST", "/v1/chat/completions", serve);
+  client_.add_route(
+      "GET", "/v1/models",
+      [this](const http::RequestContext&, Poco::Net::HTTPServerRequest&,
+             Poco::Net::HTTPServerResponse& response) {
+        std::vector<std::string> models;
+        const nlohmann::json table = nodes_.status();
+        for (const auto& [url, node] : table.items()) {
+          for (const auto& model : node["models"]) {
+            if (node["healthy"] == true &&
+                std::find(models.begin(), models.end(), model) == models.end()) {
+              models.push_back(model);
+            }
+          }
+        }
+        nlohmann::json data = nlohmann::json::array();
+        for (const std::string& model : models) {
+          data.push_back({{"id", model}, {"object", "model"}, {"owned_by", "disaggd"}});
+        }
+        http::send_json(response, HTTPResponse::HTTP_OK, {{"object", "list"}, {"data", data}});
       });
 }
 

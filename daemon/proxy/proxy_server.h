@@ -10,6 +10,7 @@
 #include "core/status.h"
 #include "http/http_server.h"
 #include "proxy/health_poller.h"
+#include "proxy/hybrid_forwarder.h"
 #include "proxy/node_registry.h"
 
 namespace disaggd::proxy {
@@ -35,10 +36,13 @@ class ProxyServer {
   void add_admin_routes();
   /// POST /nodes/add, POST /nodes/remove, GET /nodes/status.
   void add_membership_routes();
+  /// POST /v1/completions and /v1/chat/completions (Hybrid: forwarded), GET /v1/models.
+  void add_serving_routes();
 
   core::Config config_;
   std::unique_ptr<core::RoutingStrategy> routing_;
   NodeRegistry nodes_;
+  HybridForwarder forwarder_;
   std::unique_ptr<HealthPoller> health_;  ///< Runs while the proxy is started.
   http::HttpServer client_;
   std::unique_ptr<http::HttpServer> admin_;

@@ -375,5 +375,66 @@ TEST(HybridNodeMembershipTest, ANodeRegistersLeavesRotationWhenDeadAndLeavesOnSh
   EXPECT_EQ(proxy.wait_exit(seconds(20)), 0) << proxy.output();
 }
 
+TEST(HybridProxyTest, TheProxyRelaysToNodesRetriesADeadOneAndSays503WithoutNodes) {
+  BackgroundProcess proxy(
+      {disaggd_binary(), "-c", source_path("configs/proxy.yaml"), "--server-name", "127.0.0.1",
+       "--server-port", "0", "--proxy-admin-port", "0", "--serving-strategy", "Hybrid",
+       "--routing-strategy", "random", "--proxy-health-interval-ms", "100"},
+      Environment{{"DISAGGD_PLUGIN_PATH", std::nullopt}});
+  ASSERT_TRUE(proxy.wait_for_output("proxy ready", seconds(20))) << proxy.output();
+  const int port = listener_port(proxy.output(), "proxy");
+  const std::string proxy_url = "http://127.0.0.1:" + std::to_string(port);
+  const ReferenceCase c = reference_cases().front();
+  const json body = {{"model", "stories260K"},
+                     {"prompt", c.prompt},
+                     {"max_tokens", c.generated_ids.size()},
+                     {"temperature", 0}};
+
+  const HttpReply none = http_call(port, "POST", "/v1/completions", body.dump());
+  EXPECT_EQ(none.status, 503);
+  EXPECT_THAT(none.body, HasSubstr("no_node_available"));
+
+  std::vector<std::unique_ptr<NodeDaemon>> nodes;
+  for (int i = 0; i < 2; ++i) {
+    nodes.push_back(
+        std::make_unique<NodeDaemon>(std::vector<std::string>{"--proxy-url", proxy_url}));
+    ASSERT_TRUE(nodes.back()->wait_ready()) << nodes.back()->process().output();
+  }
+  for (int i = 0; i < 100 && json::parse(http_get(port, "/nodes/status").body).size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const json models = json::parse(http_get(port, "/v1/models").body);
+  EXPECT_EQ(models["data"][0]["id"], "stories260K");
+
+  for (int i = 0; i < 6; ++i) {
+    const HttpReply reply = http_call(port, "POST", "/v1/completions", body.dump());
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    EXPECT_EQ(json::parse(reply.body)["choices"][0]["text"], c.completion_text);
+  }
+  json streamed = body;
+  streamed["stream"] = true;
+  const HttpReply relayed = http_call(port, "POST", "/v1/completions", streamed.dump());
+  ASSERT_EQ(relayed.status, 200);
+  EXPECT_EQ(streamed_text(sse_events(relayed.body)), c.completion_text);
+  EXPECT_EQ(sse_events(relayed.body).back(), "[DONE]");
+  // A node's own 4xx comes back unchanged.
+  const HttpReply bad = http_call(port, "POST", "/v1/completions",
+                                  R"({"model": "stories260K", "prompt": "x", "top_p": 0})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.body, HasSubstr("\"param\":\"top_p\""));
+
+  // Kill one node: every request still succeeds (retried on the other before any byte).
+  nodes[0]->process().send_signal(SIGKILL);
+  nodes[0]->process().wait_exit(seconds(20));
+  for (int i = 0; i < 6; ++i) {
+    const HttpReply reply = http_call(port, "POST", "/v1/completions", body.dump());
+    EXPECT_EQ(reply.status, 200) << reply.body;
+  }
+  nodes[1]->process().send_signal(SIGTERM);
+  EXPECT_EQ(nodes[1]->process().wait_exit(seconds(20)), 0);
+  proxy.send_signal(SIGTERM);
+  EXPECT_EQ(proxy.wait_exit(seconds(20)), 0) << proxy.output();
+}
+
 }  // namespace
 }  // namespace disaggd::testing
