@@ -102,8 +102,14 @@ Attempt relay(const std::string& node, const std::string& body, const http::Requ
 }  // namespace
 
 HybridForwarder::HybridForwarder(NodeRegistry& registry, core::RoutingStrategy& routing,
-                                 ForwardOptions options)
-    : registry_(registry), routing_(routing), options_(options) {}
+                                 ForwardOptions options, core::MetricsRegistry& metrics)
+    : registry_(registry),
+      routing_(routing),
+      options_(options),
+      metrics_(metrics),
+      retries_(
+          metrics.counter("disaggd_proxy_retries_total",
+                          "Requests sent to another node after one failed before answering.")) {}
 
 void HybridForwarder::forward(const http::RequestContext& context,
                               Poco::Net::HTTPServerRequest& request,
@@ -147,12 +153,18 @@ void HybridForwarder::forward(const http::RequestContext& context,
     const Attempt outcome =
         relay(node, text, context, request, response, options_.node_timeout, node_status);
     const double latency = ms_since(start);
+    metrics_
+        .histogram("disaggd_proxy_upstream_seconds",
+                   "Time from sending a request to a node to the end of its answer.",
+                   core::latency_buckets_seconds(), {{"node", node}})
+        .observe(latency / 1000.0);
     const bool node_ok = outcome == Attempt::kRelayed || outcome == Attempt::kClientGone;
     registry_.request_finished(node, latency, node_ok);
     routing_.on_request_done(node, context.request_id, latency, node_ok);
     if (outcome != Attempt::kNodeFailedEarly) {
       return;  // relayed, or bytes already reached the client: no retry is possible
     }
+    retries_.add();
     std::this_thread::sleep_for(options_.backoff * (attempt + 1));
   }
   http::send_error(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,

@@ -9,6 +9,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
+#include "core/metrics/metrics.h"
 #include "core/plugins/routing_strategy.h"
 #include "http/http_server.h"
 #include "proxy/node_registry.h"
@@ -25,11 +26,12 @@ struct ForwardOptions {
   std::chrono::milliseconds node_timeout{600000};
 };
 
-/// Thread-safe: one instance serves every request thread. `registry` and `routing` must outlive
-/// it.
+/// Thread-safe: one instance serves every request thread. `registry`, `routing` and `metrics`
+/// must outlive it.
 class HybridForwarder {
  public:
-  HybridForwarder(NodeRegistry& registry, core::RoutingStrategy& routing, ForwardOptions options);
+  HybridForwarder(NodeRegistry& registry, core::RoutingStrategy& routing, ForwardOptions options,
+                  core::MetricsRegistry& metrics);
 
   /// Handles one POST /v1/completions or /v1/chat/completions.
   void forward(const http::RequestContext& context, Poco::Net::HTTPServerRequest& request,
@@ -39,6 +41,8 @@ class HybridForwarder {
   NodeRegistry& registry_;
   core::RoutingStrategy& routing_;
   ForwardOptions options_;
+  core::MetricsRegistry& metrics_;
+  core::Counter& retries_;
 };
 
 }  // namespace disaggd::proxy

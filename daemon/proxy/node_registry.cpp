@@ -247,6 +247,13 @@ void NodeRegistry::health_checked(const std::string& url, bool ok) {
   }
 }
 
+std::size_t NodeRegistry::count(bool healthy) const {
+  std::lock_guard lock(mutex_);
+  return static_cast<std::size_t>(
+      std::count_if(nodes_.begin(), nodes_.end(),
+                    [healthy](const auto& n) { return n.second.healthy == healthy; }));
+}
+
 std::vector<std::string> NodeRegistry::urls() const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> out;

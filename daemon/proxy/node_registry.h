@@ -63,6 +63,8 @@ class NodeRegistry {
   /// The outcome of one health check of `url`.
   void health_checked(const std::string& url, bool ok);
 
+  /// Registered nodes that are in rotation (`healthy`) or out of it.
+  std::size_t count(bool healthy) const;
   /// The URLs to health-check.
   std::vector<std::string> urls() const;
   /// GET /nodes/status: url → {role, models, epoch, healthy, in_flight, ...}.

@@ -57,7 +57,7 @@ ProxyServer::ProxyServer(const core::Config& config, std::unique_ptr<core::Routi
     : config_(config),
       routing_(std::move(routing)),
       nodes_(registry_options(config.proxy)),
-      forwarder_(nodes_, *routing_, forward_options(config)),
+      forwarder_(nodes_, *routing_, forward_options(config), metrics_),
       client_(http::client_listener_options(config.server, "proxy")) {
   add_client_routes();
   add_membership_routes();
@@ -105,8 +105,35 @@ void ProxyServer::add_serving_routes() {
     }
     forwarder_.forward(context, request, response);
   };
-  client_.add_route("POST", "/v1/completions", serve);
-  client_.add_route("POST", "/v1/chat/completions", serve);
+  // Counts every answer by route and status.
+  auto counted = [this, serve](std::string route) {
+    return [this, serve, route](const http::RequestContext& context,
+                                Poco::Net::HTTPServerRequest& request,
+                                Poco::Net::HTTPServerResponse& response) {
+      serve(context, request, response);
+      metrics_
+          .counter("disaggd_proxy_requests_total", "Client requests answered, by route and status.",
+                   {{"route", route}, {"status", std::to_string(int(response.getStatus()))}})
+          .add();
+    };
+  };
+  metrics_.callback_gauge("disaggd_proxy_nodes", "Registered nodes.",
+                          [this] { return static_cast<double>(nodes_.count(true)); },
+                          {{"state", "healthy"}});
+  metrics_.callback_gauge("disaggd_proxy_nodes", "Registered nodes.",
+                          [this] { return static_cast<double>(nodes_.count(false)); },
+                          {{"state", "unhealthy"}});
+  client_.add_route("GET", "/metrics",
+                    [this](const http::RequestContext&, Poco::Net::HTTPServerRequest&,
+                           Poco::Net::HTTPServerResponse& response) {
+                      const std::string text = metrics_.render();
+                      response.setStatus(HTTPResponse::HTTP_OK);
+                      response.setContentType("text/plain; version=0.0.4");
+                      response.setContentLength(static_cast<std::streamsize>(text.size()));
+                      response.send() << text;
+                    });
+  client_.add_route("POST", "/v1/completions", counted("/v1/completions"));
+  client_.add_route("POST", "/v1/chat/completions", counted("/v1/chat/completions"));
   client_.add_route(
       "GET", "/v1/models",
       [this](const http::RequestContext&, Poco::Net::HTTPServerRequest&,

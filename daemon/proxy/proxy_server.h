@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "core/config/config.h"
+#include "core/metrics/metrics.h"
 #include "core/plugins/routing_strategy.h"
 #include "core/status.h"
 #include "http/http_server.h"
@@ -41,6 +42,7 @@ class ProxyServer {
 
   core::Config config_;
   std::unique_ptr<core::RoutingStrategy> routing_;
+  core::MetricsRegistry metrics_;
   NodeRegistry nodes_;
   HybridForwarder forwarder_;
   std::unique_ptr<HealthPoller> health_;  ///< Runs while the proxy is started.

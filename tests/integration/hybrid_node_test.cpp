@@ -430,6 +430,13 @@ TEST(HybridProxyTest, TheProxyRelaysToNodesRetriesADeadOneAndSays503WithoutNodes
     const HttpReply reply = http_call(port, "POST", "/v1/completions", body.dump());
     EXPECT_EQ(reply.status, 200) << reply.body;
   }
+  const std::string metrics = http_get(port, "/metrics").body;
+  EXPECT_THAT(metrics, HasSubstr("disaggd_proxy_requests_total{route=\"/v1/completions\","
+                                 "status=\"200\"}"));
+  EXPECT_THAT(metrics, HasSubstr("disaggd_proxy_requests_total{route=\"/v1/completions\","
+                                 "status=\"503\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("disaggd_proxy_upstream_seconds_count{node=\""));
+  EXPECT_THAT(metrics, HasSubstr("disaggd_proxy_nodes{state=\"healthy\"}"));
   nodes[1]->process().send_signal(SIGTERM);
   EXPECT_EQ(nodes[1]->process().wait_exit(seconds(20)), 0);
   proxy.send_signal(SIGTERM);

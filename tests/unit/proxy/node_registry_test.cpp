@@ -117,6 +117,8 @@ TEST(NodeRegistryTest, ANodeLeavesRotationAfterNFailuresAndReturnsWhenHealthy) {
   registry.request_finished("http://a:1", 5.0, false);  // a failed request counts too
   EXPECT_TRUE(registry.candidates(core::NodeRole::kHybrid, "m").empty());
   EXPECT_EQ(registry.status()["http://a:1"]["healthy"], false);
+  EXPECT_EQ(registry.count(false), 1u);
+  EXPECT_EQ(registry.count(true), 0u);
   registry.health_checked("http://a:1", true);
   EXPECT_EQ(registry.candidates(core::NodeRole::kHybrid, "m").size(), 1u);
 }
