@@ -4,6 +4,8 @@
 #include <array>
 #include <utility>
 
+#include "disaggd/sdk/model.hpp"
+
 namespace disaggd::engine {
 namespace {
 
@@ -37,19 +39,7 @@ std::string_view safetensors_dtype_name(disaggd_dtype dtype) {
 }
 
 std::size_t dtype_size(disaggd_dtype dtype) {
-  switch (dtype) {
-    case DISAGGD_DTYPE_F32:
-    case DISAGGD_DTYPE_I32:
-      return 4;
-    case DISAGGD_DTYPE_F16:
-    case DISAGGD_DTYPE_BF16:
-      return 2;
-    case DISAGGD_DTYPE_I64:
-      return 8;
-    case DISAGGD_DTYPE_U8:
-      return 1;
-  }
-  return 0;
+  return sdk::dtype_size(dtype);  // the one table plugins use too
 }
 
 bool is_float_dtype(disaggd_dtype dtype) {

@@ -8,8 +8,8 @@
 #include <system_error>
 #include <utility>
 
-#include "engine/model/expected_tensors.h"
 #include "engine/common/json_file.h"
+#include "engine/model/expected_tensors.h"
 #include "engine/model/tensor_dtype.h"
 
 namespace disaggd::engine {

@@ -6,23 +6,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/tokenizer/json_fields.h"
 #include "engine/tokenizer/utf8.h"
 
 namespace disaggd::engine {
 namespace {
 
-core::Status invalid(const std::string& what) {
-  return core::Status(core::StatusCode::kInvalidArgument, what);
-}
-
-core::Status unsupported(const std::string& what) {
-  return core::Status(core::StatusCode::kUnsupported, what);
-}
-
-bool flag(const nlohmann::json& object, const char* key, bool fallback) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_boolean() ? it->get<bool>() : fallback;
-}
+using json_fields::flag;
+using json_fields::invalid;
+using json_fields::unsupported;
 
 /// True when `key` is absent, null or an empty string.
 bool absent_or_empty(const nlohmann::json& object, const char* key) {

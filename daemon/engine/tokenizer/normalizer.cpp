@@ -3,19 +3,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/tokenizer/json_fields.h"
 #include "engine/tokenizer/unicode_nfc.h"
 
 namespace disaggd::engine {
 namespace {
 
+using json_fields::invalid;
+
 core::Status unsupported(const std::string& type) {
   return core::Status(
       core::StatusCode::kUnsupported,
       "unsupported normalizer type \"" + type + "\"; supported: NFC, Prepend, Replace, Sequence");
-}
-
-core::Status invalid(const std::string& what) {
-  return core::Status(core::StatusCode::kInvalidArgument, what);
 }
 
 }  // namespace

@@ -8,27 +8,19 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/tokenizer/byte_level.h"
+#include "engine/tokenizer/json_fields.h"
 #include "engine/tokenizer/normalizer.h"
 
 namespace disaggd::engine {
 namespace {
 
+using json_fields::flag;
+using json_fields::invalid;
+using json_fields::unsupported;
+
 /// GPT-2's pre-tokenization pattern, used by ByteLevel with use_regex.
 constexpr std::string_view kGpt2Pattern =
     R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
-
-core::Status invalid(const std::string& what) {
-  return core::Status(core::StatusCode::kInvalidArgument, what);
-}
-
-core::Status unsupported(const std::string& what) {
-  return core::Status(core::StatusCode::kUnsupported, what);
-}
-
-bool flag(const nlohmann::json& object, const char* key, bool fallback) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_boolean() ? it->get<bool>() : fallback;
-}
 
 /// Non-overlapping occurrences of `literal` in `text`.
 std::vector<std::pair<std::size_t, std::size_t>> find_literal(std::string_view text,

@@ -6,15 +6,14 @@
 
 #include "engine/common/hex_digit.h"
 #include "engine/tokenizer/byte_level.h"
+#include "engine/tokenizer/json_fields.h"
 #include "engine/tokenizer/normalizer.h"
 #include "engine/tokenizer/utf8.h"
 
 namespace disaggd::engine {
 namespace {
 
-core::Status invalid(const std::string& what) {
-  return core::Status(core::StatusCode::kInvalidArgument, what);
-}
+using json_fields::invalid;
 
 /// The byte of a "<0xNN>" token (hex digits of either case), or -1.
 int fallback_byte(const std::string& token) {

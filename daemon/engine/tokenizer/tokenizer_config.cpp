@@ -5,9 +5,12 @@
 #include <charconv>
 
 #include "engine/common/json_file.h"
+#include "engine/tokenizer/json_fields.h"
 
 namespace disaggd::engine {
 namespace {
+
+using json_fields::flag;
 
 core::Status field_error(const std::filesystem::path& file, const std::string& key,
                          const std::string& what) {
@@ -43,11 +46,6 @@ core::Status read_flag(const nlohmann::json& root, const std::string& key,
   }
   out = it->get<bool>();
   return core::Status();
-}
-
-bool flag(const nlohmann::json& object, const char* key, bool fallback) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_boolean() ? it->get<bool>() : fallback;
 }
 
 }  // namespace
