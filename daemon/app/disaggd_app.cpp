@@ -244,7 +244,8 @@ int DisaggdApp::check(const core::Config& config, const std::string& source) {
 int DisaggdApp::run_role(const core::Config& config) {
   spdlog::info("{} starting as {}", core::version_text(), core::role_name(config.role));
   core::PluginHost host(plugin_dirs_for(config));
-  for (const std::string& warning : host.catalog().warnings()) {
+  const core::PluginCatalog catalog = host.catalog();
+  for (const std::string& warning : catalog.warnings()) {
     spdlog::warn("{}", warning);
   }
   std::vector<std::string> problems;
@@ -266,7 +267,7 @@ int DisaggdApp::run_role(const core::Config& config) {
     return EXIT_SOFTWARE;
   }
   block_termination_signals();
-  proxy::ProxyServer server(config, std::move(plugins.routing));
+  proxy::ProxyServer server(config, host, std::move(plugins.routing));
   const core::Status started = server.start();
   if (!started.ok()) {
     spdlog::error("{}", started.message());

@@ -1,7 +1,8 @@
-// Bearer-token checks for the admin endpoint and internal endpoints.
+// Bearer-token checks for the admin endpoint, client API keys and internal endpoints.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -13,5 +14,14 @@ namespace disaggd::http {
 /// and returns false; the caller then returns without writing anything else.
 bool require_bearer_token(const std::string& token, Poco::Net::HTTPServerRequest& request,
                           Poco::Net::HTTPServerResponse& response);
+
+/// The same with any of `tokens` accepted (each compared in constant time). True without looking
+/// at the request when `tokens` is empty.
+bool require_any_bearer_token(const std::vector<std::string>& tokens,
+                              Poco::Net::HTTPServerRequest& request,
+                              Poco::Net::HTTPServerResponse& response);
+
+/// Splits a comma-separated key list, trimming spaces and dropping empty entries.
+std::vector<std::string> split_keys(const std::string& text);
 
 }  // namespace disaggd::http

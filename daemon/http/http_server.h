@@ -30,7 +30,7 @@ using Handler = std::function<void(const RequestContext&, Poco::Net::HTTPServerR
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;  ///< 0: an ephemeral port (see HttpServer::port()).
-  int max_threads = 64;
+  int max_threads = 512;
   int max_queued = 1024;
   int keep_alive_timeout_s = 60;
   std::string name = "http";  ///< For log lines ("proxy", "admin").

@@ -6,13 +6,9 @@
 #include <algorithm>
 #include <thread>
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/URI.h>
-
 #include "http/json_response.h"
 #include "http/openai/request_body.h"
+#include "proxy/upstream_relay.h"
 
 namespace disaggd::proxy {
 namespace {
@@ -20,100 +16,40 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using Poco::Net::HTTPResponse;
 
-/// What happened to one attempt on one node.
-enum class Attempt { kRelayed, kNodeFailedEarly, kNodeFailedLate, kClientGone };
-
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-Poco::Timespan timespan(std::chrono::milliseconds ms) {
-  return Poco::Timespan(static_cast<long>(ms.count() / 1000),
-                        static_cast<long>((ms.count() % 1000) * 1000));
-}
-
-/// Sends `body` to `node` and relays its answer to `response`. Nothing reaches the client until
-/// the node has answered with a status line, so an early failure can be retried elsewhere.
-Attempt relay(const std::string& node, const std::string& body, const http::RequestContext& context,
-              Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-              std::chrono::milliseconds timeout, int& node_status) {
-  Poco::Net::HTTPResponse upstream;
-  std::unique_ptr<Poco::Net::HTTPClientSession> session;
-  std::istream* in = nullptr;
-  try {
-    const Poco::URI uri(node);
-    session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
-    session->setTimeout(timespan(timeout));
-    Poco::Net::HTTPRequest forwarded(request.getMethod(), request.getURI(),
-                                     Poco::Net::HTTPMessage::HTTP_1_1);
-    forwarded.setContentType("application/json");
-    forwarded.setContentLength(static_cast<std::streamsize>(body.size()));
-    forwarded.set("X-Request-Id", context.request_id);
-    if (request.has("Authorization")) {
-      forwarded.set("Authorization", request.get("Authorization"));
-    }
-    session->sendRequest(forwarded) << body;
-    in = &session->receiveResponse(upstream);
-  } catch (const std::exception& e) {
-    spdlog::warn("[{}] node {} failed before answering: {}", context.request_id, node, e.what());
-    return Attempt::kNodeFailedEarly;
-  }
-  node_status = static_cast<int>(upstream.getStatus());
-  if (node_status >= 500) {
-    spdlog::warn("[{}] node {} answered {}", context.request_id, node, node_status);
-    return Attempt::kNodeFailedEarly;
-  }
-  response.setStatusAndReason(upstream.getStatus());
-  response.setContentType(upstream.getContentType());
-  if (upstream.has("Cache-Control")) {
-    response.set("Cache-Control", upstream.get("Cache-Control"));
-  }
-  response.setChunkedTransferEncoding(true);
-  std::ostream& out = response.send();
-  char buffer[16384];
-  while (true) {
-    std::streamsize n = 0;
-    try {
-      // readsome-like: take what has arrived, so SSE events go out as they come.
-      in->read(buffer, 1);
-      n = in->gcount();
-      if (n > 0) {
-        n += in->readsome(buffer + 1, sizeof buffer - 1);
-      }
-    } catch (const std::exception& e) {
-      spdlog::warn("[{}] node {} failed mid-answer: {}", context.request_id, node, e.what());
-      return Attempt::kNodeFailedLate;
-    }
-    if (n <= 0) {
-      return in->eof() ? Attempt::kRelayed : Attempt::kNodeFailedLate;
-    }
-    try {
-      out.write(buffer, n);
-      out.flush();
-    } catch (...) {
-      return Attempt::kClientGone;  // closing the session cancels the node's generation
-    }
-    if (!out) {
-      return Attempt::kClientGone;
-    }
-  }
+http::UpstreamPoolOptions pool_options(const ForwardOptions& options) {
+  http::UpstreamPoolOptions pool;
+  pool.connect_timeout = options.connect_timeout;
+  pool.max_per_upstream = options.max_connections_per_node;
+  return pool;
 }
 
 }  // namespace
 
-HybridForwarder::HybridForwarder(NodeRegistry& registry, core::RoutingStrategy& routing,
+HybridForwarder::HybridForwarder(NodeRegistry& registry, const RoutingSlot& routing,
                                  ForwardOptions options, core::MetricsRegistry& metrics)
     : registry_(registry),
       routing_(routing),
       options_(options),
       metrics_(metrics),
-      retries_(
-          metrics.counter("disaggd_proxy_retries_total",
-                          "Requests sent to another node after one failed before answering.")) {}
+      retries_(metrics.counter("disaggd_proxy_retries_total",
+                               "Requests sent to another node after one failed before answering.")),
+      pool_(pool_options(options)) {
+  metrics.callback_gauge("disaggd_proxy_upstream_connections_opened",
+                         "TCP connections the proxy opened to nodes since it started.",
+                         [this] { return static_cast<double>(pool_.opened()); });
+  metrics.callback_gauge("disaggd_proxy_upstream_connections_idle",
+                         "Keep-alive connections to nodes waiting for a request.",
+                         [this] { return static_cast<double>(pool_.idle()); });
+}
 
 void HybridForwarder::forward(const http::RequestContext& context,
                               Poco::Net::HTTPServerRequest& request,
                               Poco::Net::HTTPServerResponse& response) const {
+  const auto arrived = Clock::now();
   auto body = http::read_json_body(request, options_.max_body_bytes);
   if (auto* error = std::get_if<http::ApiError>(&body)) {
     return http::send_error(response, error->status, error->message, error->type, error->param,
@@ -130,7 +66,14 @@ void HybridForwarder::forward(const http::RequestContext& context,
   info.request_id = context.request_id;
   info.model = model->get<std::string>();
   info.role = core::NodeRole::kHybrid;
-  const std::string text = json.dump();
+  UpstreamRequest upstream;
+  upstream.method = request.getMethod();
+  upstream.uri = request.getURI();
+  upstream.body = json.dump();
+  upstream.request_id = context.request_id;
+  upstream.authorization = request.get("Authorization", "");
+  upstream.deadline = arrived + options_.request_timeout;
+  const std::shared_ptr<const ActiveRouting> routing = routing_.current();
   std::vector<std::string> tried;
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     std::vector<core::RoutingNodeStats> nodes = registry_.candidates(info.role, info.model);
@@ -140,7 +83,7 @@ void HybridForwarder::forward(const http::RequestContext& context,
     if (nodes.empty()) {
       break;
     }
-    auto chosen = routing_.select(info, nodes);
+    auto chosen = routing->strategy->select(info, nodes);
     if (!chosen.ok()) {
       spdlog::error("[{}] routing failed: {}", context.request_id, chosen.status().message());
       break;
@@ -150,18 +93,23 @@ void HybridForwarder::forward(const http::RequestContext& context,
     registry_.request_started(node);
     const auto start = Clock::now();
     int node_status = 0;
-    const Attempt outcome =
-        relay(node, text, context, request, response, options_.node_timeout, node_status);
+    const RelayOutcome outcome = relay_from_node(pool_, node, upstream, response, node_status);
     const double latency = ms_since(start);
     metrics_
         .histogram("disaggd_proxy_upstream_seconds",
                    "Time from sending a request to a node to the end of its answer.",
                    core::latency_buckets_seconds(), {{"node", node}})
         .observe(latency / 1000.0);
-    const bool node_ok = outcome == Attempt::kRelayed || outcome == Attempt::kClientGone;
+    const bool node_ok = node_succeeded(outcome);
     registry_.request_finished(node, latency, node_ok);
-    routing_.on_request_done(node, context.request_id, latency, node_ok);
-    if (outcome != Attempt::kNodeFailedEarly) {
+    routing->strategy->on_request_done(node, context.request_id, latency, node_ok);
+    if (outcome == RelayOutcome::kDeadlineEarly) {
+      return http::send_error(response, HTTPResponse::HTTP_GATEWAY_TIMEOUT,
+                              "no answer from node " + node + " within the request deadline of " +
+                                  std::to_string(options_.request_timeout.count()) + " ms",
+                              "timeout", "", "deadline_exceeded");
+    }
+    if (outcome != RelayOutcome::kNodeFailedEarly) {
       return;  // relayed, or bytes already reached the client: no retry is possible
     }
     retries_.add();

@@ -10,9 +10,10 @@
 #include <Poco/Net/HTTPServerResponse.h>
 
 #include "core/metrics/metrics.h"
-#include "core/plugins/routing_strategy.h"
 #include "http/http_server.h"
+#include "http/upstream_pool.h"
 #include "proxy/node_registry.h"
+#include "proxy/routing_slot.h"
 
 namespace disaggd::proxy {
 
@@ -22,15 +23,20 @@ struct ForwardOptions {
   int max_attempts = 3;
   /// Waits between attempts: backoff, 2 × backoff, ...
   std::chrono::milliseconds backoff{20};
-  /// Longest silence from a node (connect, first byte, between chunks).
-  std::chrono::milliseconds node_timeout{600000};
+  /// Deadline of one request, from its arrival to the last byte of its answer.
+  std::chrono::milliseconds request_timeout{600000};
+  /// Longest wait for a TCP connection to a node.
+  std::chrono::milliseconds connect_timeout{3000};
+  /// Connections to one node, in use and idle together.
+  std::size_t max_connections_per_node = 256;
 };
 
 /// Thread-safe: one instance serves every request thread. `registry`, `routing` and `metrics`
-/// must outlive it.
+/// must outlive it. Each request routes with the strategy active when it arrived, retries
+/// included.
 class HybridForwarder {
  public:
-  HybridForwarder(NodeRegistry& registry, core::RoutingStrategy& routing, ForwardOptions options,
+  HybridForwarder(NodeRegistry& registry, const RoutingSlot& routing, ForwardOptions options,
                   core::MetricsRegistry& metrics);
 
   /// Handles one POST /v1/completions or /v1/chat/completions.
@@ -39,10 +45,11 @@ class HybridForwarder {
 
  private:
   NodeRegistry& registry_;
-  core::RoutingStrategy& routing_;
+  const RoutingSlot& routing_;
   ForwardOptions options_;
   core::MetricsRegistry& metrics_;
   core::Counter& retries_;
+  mutable http::UpstreamPool pool_;
 };
 
 }  // namespace disaggd::proxy

@@ -21,6 +21,10 @@ using Poco::Net::HTTPResponse;
 ForwardOptions forward_options(const core::Config& config) {
   ForwardOptions options;
   options.max_body_bytes = static_cast<std::size_t>(config.server.max_body_bytes);
+  options.request_timeout = std::chrono::milliseconds(config.proxy.request_timeout_ms);
+  options.connect_timeout = std::chrono::milliseconds(config.proxy.connect_timeout_ms);
+  options.max_connections_per_node =
+      static_cast<std::size_t>(config.proxy.max_connections_per_node);
   return options;
 }
 
@@ -30,35 +34,17 @@ NodeRegistryOptions registry_options(const core::ProxyConfig& proxy) {
   return options;
 }
 
-nlohmann::json options_json(const core::PluginOptions& options) {
-  nlohmann::json json = nlohmann::json::object();
-  for (const core::PluginOption& option : options) {
-    switch (option.type) {
-      case DISAGGD_OPTION_BOOL:
-        json[option.key] = option.bool_value;
-        break;
-      case DISAGGD_OPTION_INT:
-        json[option.key] = option.int_value;
-        break;
-      case DISAGGD_OPTION_FLOAT:
-        json[option.key] = option.float_value;
-        break;
-      default:
-        json[option.key] = option.string_value;
-        break;
-    }
-  }
-  return json;
-}
-
 }  // namespace
 
-ProxyServer::ProxyServer(const core::Config& config, std::unique_ptr<core::RoutingStrategy> routing)
+ProxyServer::ProxyServer(const core::Config& config, core::PluginHost& plugins,
+                         std::unique_ptr<core::RoutingStrategy> routing)
     : config_(config),
-      routing_(std::move(routing)),
       nodes_(registry_options(config.proxy)),
-      forwarder_(nodes_, *routing_, forward_options(config), metrics_),
-      client_(http::client_listener_options(config.server, "proxy")) {
+      routing_(std::move(routing), config.proxy.routing_options),
+      routing_admin_(plugins, routing_, nodes_),
+      forwarder_(nodes_, routing_, forward_options(config), metrics_),
+      client_(http::client_listener_options(config.server, "proxy")),
+      api_keys_(http::split_keys(config.proxy.api_keys.value)) {
   add_client_routes();
   add_membership_routes();
   add_serving_routes();
@@ -103,7 +89,9 @@ void ProxyServer::add_serving_routes() {
                               "run the proxy with --serving-strategy Hybrid",
                               "not_implemented");
     }
-    forwarder_.forward(context, request, response);
+    if (http::require_any_bearer_token(api_keys_, request, response)) {
+      forwarder_.forward(context, request, response);
+    }
   };
   // Counts every answer by route and status.
   auto counted = [this, serve](std::string route) {
@@ -136,8 +124,11 @@ void ProxyServer::add_serving_routes() {
   client_.add_route("POST", "/v1/chat/completions", counted("/v1/chat/completions"));
   client_.add_route(
       "GET", "/v1/models",
-      [this](const http::RequestContext&, Poco::Net::HTTPServerRequest&,
+      [this](const http::RequestContext&, Poco::Net::HTTPServerRequest& request,
              Poco::Net::HTTPServerResponse& response) {
+        if (!http::require_any_bearer_token(api_keys_, request, response)) {
+          return;
+        }
         std::vector<std::string> models;
         const nlohmann::json table = nodes_.status();
         for (const auto& [url, node] : table.items()) {
@@ -179,6 +170,7 @@ void ProxyServer::add_membership_routes() {
                                   "invalid_request_error", "epoch");
         }
         spdlog::info("[{}] node {} {}", context.request_id, url, *outcome);
+        nodes_changed();
         http::send_json(response, HTTPResponse::HTTP_OK, {{"url", url}, {"result", *outcome}});
       });
   // POST /nodes/remove {"url": ...} (LMDeploy also sends ?node_url=).
@@ -205,6 +197,7 @@ void ProxyServer::add_membership_routes() {
                                   "invalid_request_error", "url");
         }
         spdlog::info("[{}] node {} removed", context.request_id, *normalized);
+        nodes_changed();
         http::send_json(response, HTTPResponse::HTTP_OK,
                         {{"url", *normalized}, {"result", "removed"}});
       });
@@ -216,20 +209,67 @@ void ProxyServer::add_membership_routes() {
 }
 
 void ProxyServer::add_admin_routes() {
+  // Every admin route checks the bearer token before it reads anything else.
+  auto authenticated = [this](http::Handler handler) {
+    return
+        [this, handler](const http::RequestContext& context, Poco::Net::HTTPServerRequest& request,
+                        Poco::Net::HTTPServerResponse& response) {
+          if (http::require_bearer_token(config_.proxy.admin.token.value, request, response)) {
+            handler(context, request, response);
+          }
+        };
+  };
+  admin_->add_route("GET", "/admin/routing",
+                    authenticated([this](const http::RequestContext&, Poco::Net::HTTPServerRequest&,
+                                         Poco::Net::HTTPServerResponse& response) {
+                      http::send_json(response, HTTPResponse::HTTP_OK, routing_admin_.describe());
+                    }));
+  admin_->add_route("PUT", "/admin/routing",
+                    authenticated([this](const http::RequestContext& context,
+                                         Poco::Net::HTTPServerRequest& request,
+                                         Poco::Net::HTTPServerResponse& response) {
+                      auto body = http::read_json_body(request, 1 << 20);
+                      if (auto* error = std::get_if<http::ApiError>(&body)) {
+                        return http::send_error(response, error->status, error->message,
+                                                error->type, error->param, error->code);
+                      }
+                      auto choice = parse_routing_choice(std::get<nlohmann::json>(body));
+                      if (!choice.ok()) {
+                        return http::send_error(response, HTTPResponse::HTTP_BAD_REQUEST,
+                                                choice.status().message(), "invalid_request_error");
+                      }
+                      auto swapped = routing_admin_.swap(*choice, context.request_id);
+                      if (!swapped.ok()) {
+                        spdlog::warn("[{}] routing swap refused; the active strategy stays: {}",
+                                     context.request_id, swapped.status().message());
+                        const bool unknown = swapped.status().code() == core::StatusCode::kNotFound;
+                        return http::send_error(
+                            response,
+                            unknown ? HTTPResponse::HTTP_NOT_FOUND : HTTPResponse::HTTP_BAD_REQUEST,
+                            swapped.status().message(), "invalid_request_error", "strategy",
+                            unknown ? "plugin_not_found" : "plugin_refused");
+                      }
+                      http::send_json(response, HTTPResponse::HTTP_OK, *swapped);
+                    }));
   admin_->add_route(
-      "GET", "/admin/routing",
-      [this](const http::RequestContext&, Poco::Net::HTTPServerRequest& request,
-             Poco::Net::HTTPServerResponse& response) {
-        if (!http::require_bearer_token(config_.proxy.admin.token.value, request, response)) {
-          return;
-        }
-        const core::PluginInfo& info = routing_->info();
-        http::send_json(response, HTTPResponse::HTTP_OK,
-                        {{"strategy", info.name},
-                         {"version", info.version},
-                         {"file", info.file.string()},
-                         {"options", options_json(config_.proxy.routing_options)}});
-      });
+      "POST", "/admin/plugins/rescan",
+      authenticated([this](const http::RequestContext& context, Poco::Net::HTTPServerRequest&,
+                           Poco::Net::HTTPServerResponse& response) {
+        nlohmann::json result = routing_admin_.rescan();
+        spdlog::info(
+            "[{}] plugin directories rescanned: {} added, {} changed, {} "
+            "removed",
+            context.request_id, result["added"].size(), result["changed"].size(),
+            result["removed"].size());
+        http::send_json(response, HTTPResponse::HTTP_OK, result);
+      }));
+}
+
+void ProxyServer::nodes_changed() {
+  const core::Status told = routing_.current()->strategy->on_nodes_changed(nodes_.all());
+  if (!told.ok()) {
+    spdlog::warn("{}", told.message());
+  }
 }
 
 core::Status ProxyServer::start() {
@@ -244,9 +284,10 @@ core::Status ProxyServer::start() {
   health_ = std::make_unique<HealthPoller>(
       nodes_, std::chrono::milliseconds(config_.proxy.health_interval_ms),
       std::chrono::milliseconds(config_.proxy.health_timeout_ms));
+  const core::PluginInfo& routing = routing_.current()->strategy->info();
   spdlog::info("proxy ready: serving strategy {}, routing strategy {} {}",
-               core::serving_strategy_name(config_.proxy.serving_strategy), routing_->info().name,
-               routing_->info().version);
+               core::serving_strategy_name(config_.proxy.serving_strategy), routing.name,
+               routing.version);
   return core::Status();
 }
 

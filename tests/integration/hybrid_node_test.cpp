@@ -13,7 +13,7 @@
 #include <Poco/Net/StreamSocket.h>
 #include <nlohmann/json.hpp>
 
-#include "integration/support/disaggd_binary.h"
+#include "integration/support/daemons.h"
 #include "integration/support/http_client.h"
 
 namespace disaggd::testing {
@@ -22,72 +22,6 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 using ::testing::HasSubstr;
-
-struct ReferenceCase {
-  std::string prompt;
-  std::vector<int> prompt_ids;
-  std::vector<int> generated_ids;
-  std::string completion_text;
-};
-
-std::vector<ReferenceCase> reference_cases() {
-  std::ifstream in(source_path("tests/fixtures/models/stories260K/reference.json"));
-  const json doc = json::parse(in);
-  std::vector<ReferenceCase> cases;
-  for (const auto& c : doc["cases"]) {
-    cases.push_back({c["prompt"], c["prompt_ids"], c["generated_ids"], c["completion_text"]});
-  }
-  return cases;
-}
-
-/// A node started from configs/hybrid.yaml on an ephemeral loopback port.
-class NodeDaemon {
- public:
-  explicit NodeDaemon(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {
-        disaggd_binary(), "-c", source_path("configs/hybrid.yaml"), "--server-name", "127.0.0.1",
-        "--server-port",  "0"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<BackgroundProcess>(
-        argv, Environment{{"DISAGGD_PLUGIN_PATH", std::nullopt}});
-  }
-  bool wait_ready() { return process_->wait_for_output("serving model", seconds(60)); }
-  int port() const { return listener_port(process_->output(), "hybrid"); }
-  BackgroundProcess& process() { return *process_; }
-
- private:
-  std::unique_ptr<BackgroundProcess> process_;
-};
-
-/// The data events of an SSE body; "[DONE]" becomes a JSON string.
-std::vector<json> sse_events(const std::string& body) {
-  std::vector<json> events;
-  std::size_t at = 0;
-  while ((at = body.find("data: ", at)) != std::string::npos) {
-    const std::size_t end = body.find("\n\n", at);
-    const std::string data = body.substr(at + 6, end - at - 6);
-    events.push_back(data == "[DONE]" ? json("[DONE]") : json::parse(data));
-    at = end;
-  }
-  return events;
-}
-
-/// The concatenated text of a streamed completion or chat completion.
-std::string streamed_text(const std::vector<json>& events) {
-  std::string text;
-  for (const json& e : events) {
-    if (!e.is_object() || !e.contains("choices") || e["choices"].empty()) {
-      continue;
-    }
-    const json& choice = e["choices"][0];
-    if (choice.contains("text")) {
-      text += choice["text"].get<std::string>();
-    } else if (choice["delta"].contains("content")) {
-      text += choice["delta"]["content"].get<std::string>();
-    }
-  }
-  return text;
-}
 
 class HybridNodeTest : public ::testing::Test {
  protected:

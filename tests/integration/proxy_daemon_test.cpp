@@ -7,7 +7,7 @@
 
 #include <Poco/Net/ServerSocket.h>
 
-#include "integration/support/disaggd_binary.h"
+#include "integration/support/daemons.h"
 #include "integration/support/http_client.h"
 
 namespace disaggd::testing {
@@ -15,33 +15,6 @@ namespace {
 
 using std::chrono::seconds;
 using ::testing::HasSubstr;
-
-/// A proxy daemon on ephemeral loopback ports, started from the shipped proxy.yaml.
-class ProxyDaemon {
- public:
-  explicit ProxyDaemon(std::vector<std::string> extra = {}, Environment env = {}) {
-    std::vector<std::string> argv = {disaggd_binary(),
-                                     "-c",
-                                     source_path("configs/proxy.yaml"),
-                                     "--server-name",
-                                     "127.0.0.1",
-                                     "--server-port",
-                                     "0",
-                                     "--proxy-admin-port",
-                                     "0"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    env.emplace("DISAGGD_PLUGIN_PATH", std::nullopt);
-    process_ = std::make_unique<BackgroundProcess>(argv, env);
-  }
-
-  bool wait_ready() { return process_->wait_for_output("proxy ready", seconds(20)); }
-  int port() const { return listener_port(process_->output(), "proxy"); }
-  int admin_port() const { return listener_port(process_->output(), "admin"); }
-  BackgroundProcess& process() { return *process_; }
-
- private:
-  std::unique_ptr<BackgroundProcess> process_;
-};
 
 TEST(ProxyDaemonTest, ServesHealthAndStopsCleanlyOnSigterm) {
   ProxyDaemon daemon;

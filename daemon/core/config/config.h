@@ -25,7 +25,7 @@ enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kCritical, kOff };
 struct ServerConfig {
   std::string name = "0.0.0.0";   ///< Address to bind.
   int port = 8000;                ///< TCP port.
-  int max_threads = 64;           ///< Connection threads (one per active connection).
+  int max_threads = 512;          ///< Connection threads (one per open connection).
   int max_queued = 1024;          ///< Accepted connections waiting for a thread.
   int keep_alive_timeout_s = 60;  ///< Idle time before a keep-alive connection is closed.
   int max_body_bytes = 8 << 20;   ///< Largest request body accepted (413 above).
@@ -51,9 +51,13 @@ struct ProxyConfig {
   PluginOptions routing_options;
   ServingStrategy serving_strategy = ServingStrategy::kHybrid;
   AdminConfig admin;
-  int health_interval_ms = 2000;  ///< Time between health checks of each node.
-  int health_timeout_ms = 1000;   ///< A health check slower than this failed.
-  int health_failures = 3;        ///< Consecutive failures before a node leaves rotation.
+  int health_interval_ms = 2000;       ///< Time between health checks of each node.
+  int health_timeout_ms = 1000;        ///< A health check slower than this failed.
+  int health_failures = 3;             ///< Consecutive failures before a node leaves rotation.
+  int request_timeout_ms = 600000;     ///< Deadline of one client request, retries included.
+  int connect_timeout_ms = 3000;       ///< Longest wait for a TCP connection to a node.
+  int max_connections_per_node = 256;  ///< Keep-alive connections to one node (in use + idle).
+  Secret api_keys;  ///< Keys clients must send as bearer tokens (comma-separated); empty: none.
 };
 
 /// Settings of prefill, decode and hybrid nodes.

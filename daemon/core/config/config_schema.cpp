@@ -219,8 +219,9 @@ std::vector<FieldSpec> build_fields() {
       kAllRoles, [](auto& c) -> auto& { return c.server.port; }));
   fields.push_back(integer_field(
       "server.max_threads", 1, 4096,
-      "Connection threads. Each open client connection holds one while it is being served, so "
-      "set it at least to the number of concurrent client connections.",
+      "Connection threads. Each open connection holds one, idle keep-alive connections included, "
+      "so set it above the number of concurrent client connections (on a node: above the "
+      "proxy's proxy.max_connections_per_node).",
       kAllRoles, [](auto& c) -> auto& { return c.server.max_threads; }));
   fields.push_back(integer_field(
       "server.max_queued", 1, 1000000, "Accepted connections that may wait for a free thread.",
@@ -282,6 +283,30 @@ std::vector<FieldSpec> build_fields() {
       "Consecutive failures (health checks, or requests the node failed) after which a node "
       "leaves rotation; one success brings it back.",
       kProxyRole, [](auto& c) -> auto& { return c.proxy.health_failures; }));
+  fields.push_back(integer_field(
+      "proxy.request_timeout_ms", 100, 86400000,
+      "Deadline of one client request, from its arrival to the last byte of the answer, retries "
+      "included. A node silent until then gets the client a 504; an answer still streaming is "
+      "cut off.",
+      kProxyRole, [](auto& c) -> auto& { return c.proxy.request_timeout_ms; }));
+  fields.push_back(integer_field(
+      "proxy.connect_timeout_ms", 10, 600000,
+      "Longest wait, in milliseconds, for a TCP connection to a node; the request then tries "
+      "another node.",
+      kProxyRole, [](auto& c) -> auto& { return c.proxy.connect_timeout_ms; }));
+  fields.push_back(integer_field(
+      "proxy.max_connections_per_node", 1, 65536,
+      "Keep-alive connections the proxy keeps to one node, in use and idle together. A request "
+      "that finds them all busy waits for one (within its deadline). Keep it below the nodes' "
+      "server.max_threads: each connection holds one of the node's threads.",
+      kProxyRole, [](auto& c) -> auto& { return c.proxy.max_connections_per_node; }));
+  fields.push_back(
+      aliased(secret_field(
+                  "proxy.api_keys",
+                  "Keys clients must send as 'Authorization: Bearer <key>' on /v1/* requests, "
+                  "separated by commas. Empty: no key needed. The header is passed on to nodes.",
+                  kProxyRole, [](auto& c) -> auto& { return c.proxy.api_keys; }),
+              {"api-keys"}));
   fields.push_back(text_field(
       "proxy.admin.host", "Address the admin listener binds to.", kProxyRole,
       [](auto& c) -> auto& { return c.proxy.admin.host; }));

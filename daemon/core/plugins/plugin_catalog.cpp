@@ -1,6 +1,8 @@
 // Scanning plugin directories.
 #include "core/plugins/plugin_catalog.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <set>
 #include <system_error>
@@ -16,6 +18,23 @@ std::string join_paths(const std::vector<std::filesystem::path>& paths) {
     text += (text.empty() ? "" : ", ") + path.string();
   }
   return text.empty() ? "(no plugin directories)" : text;
+}
+
+PluginFileStamp stamp_of(const std::filesystem::path& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) {
+    return {};
+  }
+  return PluginFileStamp{static_cast<uintmax_t>(info.st_size),
+                         int64_t{info.st_mtim.tv_sec} * 1000000000 + info.st_mtim.tv_nsec,
+                         static_cast<uint64_t>(info.st_ino)};
+}
+
+const PluginCandidate* find_file(const std::vector<PluginCandidate>& candidates,
+                                 const std::filesystem::path& file) {
+  const auto it = std::find_if(candidates.begin(), candidates.end(),
+                               [&file](const PluginCandidate& c) { return c.file == file; });
+  return it == candidates.end() ? nullptr : &*it;
 }
 
 std::filesystem::path canonical_or_same(const std::filesystem::path& path) {
@@ -64,7 +83,8 @@ PluginCatalog PluginCatalog::scan(const std::vector<std::filesystem::path>& dirs
       if (!seen_files.insert(canonical_or_same(file)).second) {
         continue;
       }
-      catalog.candidates_.push_back(PluginCandidate{parsed->kind, parsed->name, file});
+      catalog.candidates_.push_back(
+          PluginCandidate{parsed->kind, parsed->name, file, stamp_of(file)});
     }
   }
   return catalog;
@@ -117,6 +137,24 @@ std::vector<std::string> PluginCatalog::names(PluginKind kind) const {
     }
   }
   return result;
+}
+
+PluginCatalogChanges PluginCatalog::changes_to(const PluginCatalog& newer) const {
+  PluginCatalogChanges changes;
+  for (const PluginCandidate& candidate : newer.candidates_) {
+    const PluginCandidate* before = find_file(candidates_, candidate.file);
+    if (before == nullptr) {
+      changes.added.push_back(candidate);
+    } else if (!(before->stamp == candidate.stamp)) {
+      changes.changed.push_back(candidate);
+    }
+  }
+  for (const PluginCandidate& candidate : candidates_) {
+    if (find_file(newer.candidates_, candidate.file) == nullptr) {
+      changes.removed.push_back(candidate);
+    }
+  }
+  return changes;
 }
 
 }  // namespace disaggd::core

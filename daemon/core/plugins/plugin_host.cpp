@@ -1,6 +1,8 @@
 // Discovery plus lazy, cached loading of plugins.
 #include "core/plugins/plugin_host.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -10,10 +12,23 @@
 namespace disaggd::core {
 
 PluginHost::PluginHost(std::vector<std::filesystem::path> dirs)
-    : catalog_(PluginCatalog::scan(dirs)) {}
+    : dirs_(std::move(dirs)), catalog_(PluginCatalog::scan(dirs_)) {}
+
+PluginCatalog PluginHost::catalog() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return catalog_;
+}
+
+PluginCatalogChanges PluginHost::rescan() {
+  PluginCatalog newer = PluginCatalog::scan(dirs_);
+  std::lock_guard<std::mutex> lock(mutex_);
+  PluginCatalogChanges changes = catalog_.changes_to(newer);
+  catalog_ = std::move(newer);
+  return changes;
+}
 
 Result<std::shared_ptr<PluginLibrary>> PluginHost::load(PluginKind kind, std::string_view name) {
-  Result<PluginCandidate> candidate = catalog_.find(kind, name);
+  Result<PluginCandidate> candidate = catalog().find(kind, name);
   if (!candidate.ok()) {
     return candidate.status();
   }
@@ -26,7 +41,44 @@ Result<std::shared_ptr<PluginLibrary>> PluginHost::load_candidate(
   if (auto it = loaded_.find(candidate.file); it != loaded_.end()) {
     return it->second;
   }
-  Result<std::shared_ptr<PluginLibrary>> library = PluginLibrary::open(candidate.file);
+  Result<std::shared_ptr<PluginLibrary>> library =
+      check_loaded(candidate, PluginLibrary::open(candidate.file));
+  if (library.ok()) {
+    loaded_.emplace(candidate.file, *library);
+  }
+  return library;
+}
+
+Result<std::shared_ptr<PluginLibrary>> PluginHost::load_fresh(PluginKind kind,
+                                                              std::string_view name) {
+  Result<PluginCandidate> candidate = catalog().find(kind, name);
+  if (!candidate.ok()) {
+    return candidate.status();
+  }
+  uint64_t number = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    number = ++fresh_loads_;
+  }
+  std::error_code ec;
+  const std::filesystem::path copy =
+      std::filesystem::temp_directory_path(ec) /
+      ("disaggd-" + std::to_string(::getpid()) + "-" + std::to_string(number) + "-" +
+       candidate->file.filename().string());
+  if (ec || !std::filesystem::copy_file(candidate->file, copy,
+                                        std::filesystem::copy_options::overwrite_existing, ec)) {
+    return Status(StatusCode::kUnavailable, "plugin " + candidate->file.string() +
+                                                ": cannot make a private copy at " + copy.string() +
+                                                ": " + ec.message());
+  }
+  Result<std::shared_ptr<PluginLibrary>> library =
+      check_loaded(*candidate, PluginLibrary::open(copy, candidate->file));
+  std::filesystem::remove(copy, ec);  // the mapping stays valid without the file
+  return library;
+}
+
+Result<std::shared_ptr<PluginLibrary>> PluginHost::check_loaded(
+    const PluginCandidate& candidate, Result<std::shared_ptr<PluginLibrary>> library) const {
   if (!library.ok()) {
     return library.status();
   }
@@ -44,7 +96,6 @@ Result<std::shared_ptr<PluginLibrary>> PluginHost::load_candidate(
                       "' but its file name says '" + candidate.name + "'");
   }
   DISAGGD_RETURN_IF_ERROR(validate_vtable(**library));
-  loaded_.emplace(candidate.file, *library);
   return library;
 }
 

@@ -1,6 +1,7 @@
 // PluginHost: finds plugins in the plugin directories and loads the ones asked for, once each.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -28,12 +29,29 @@ class PluginHost {
   /// Loads one scanned file with the same checks as load(); used to list every plugin.
   Result<std::shared_ptr<PluginLibrary>> load_candidate(const PluginCandidate& candidate);
 
-  const PluginCatalog& catalog() const { return catalog_; }
+  /// For a hot swap: loads the current content of the plugin of `kind` named `name` from a
+  /// private copy of its file, so that a file rewritten since it was first loaded yields the new
+  /// code (loading the same path again would return the library already mapped). The copy is
+  /// deleted once loaded; the library still names the original file. Same checks as load().
+  /// Nothing is cached: every call maps a new library.
+  Result<std::shared_ptr<PluginLibrary>> load_fresh(PluginKind kind, std::string_view name);
+
+  /// Scans the plugin directories again, so files dropped in since start (or since the last
+  /// rescan) can be loaded; returns how the new scan differs from the previous one.
+  PluginCatalogChanges rescan();
+
+  /// The current scan (a copy: rescan() may replace it at any time).
+  PluginCatalog catalog() const;
 
  private:
+  Result<std::shared_ptr<PluginLibrary>> check_loaded(
+      const PluginCandidate& candidate, Result<std::shared_ptr<PluginLibrary>> library) const;
+
+  std::vector<std::filesystem::path> dirs_;
+  mutable std::mutex mutex_;
   PluginCatalog catalog_;
-  std::mutex mutex_;
   std::map<std::filesystem::path, std::shared_ptr<PluginLibrary>> loaded_;
+  uint64_t fresh_loads_ = 0;  ///< Numbers private copies, so no two share a path.
 };
 
 /// The plugin directories in search order, without duplicates: the entries of

@@ -77,8 +77,13 @@ std::string PluginLibrary::display_name() const {
 }
 
 Result<std::shared_ptr<PluginLibrary>> PluginLibrary::open(const std::filesystem::path& file) {
+  return open(file, file);
+}
+
+Result<std::shared_ptr<PluginLibrary>> PluginLibrary::open(const std::filesystem::path& loaded,
+                                                           const std::filesystem::path& file) {
   std::error_code ec;
-  const std::filesystem::file_status status = std::filesystem::status(file, ec);
+  const std::filesystem::file_status status = std::filesystem::status(loaded, ec);
   if (ec || !std::filesystem::exists(status)) {
     return file_error(file, StatusCode::kNotFound, "file not found");
   }
@@ -88,7 +93,7 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::open(const std::filesystem
 
   boost::dll::shared_library library;
   try {
-    library.load(boost::dll::fs::path(file.string()),
+    library.load(boost::dll::fs::path(loaded.string()),
                  boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   } catch (const std::exception& e) {
     return file_error(file, StatusCode::kInvalidArgument,

@@ -35,6 +35,10 @@ class PluginLibrary {
   /// host's, minor not newer, known kind, valid name, vtable present. Every failure is a Status
   /// naming the file and the reason; nothing here crashes or throws.
   static Result<std::shared_ptr<PluginLibrary>> open(const std::filesystem::path& file);
+  /// Loads `file` (a private copy) but names `shown_as` (the file it was copied from) in
+  /// PluginInfo::file and in every message.
+  static Result<std::shared_ptr<PluginLibrary>> open(const std::filesystem::path& file,
+                                                     const std::filesystem::path& shown_as);
 
   PluginLibrary(const PluginLibrary&) = delete;
   PluginLibrary& operator=(const PluginLibrary&) = delete;
