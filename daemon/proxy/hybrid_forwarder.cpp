@@ -46,21 +46,23 @@ HybridForwarder::HybridForwarder(NodeRegistry& registry, const RoutingSlot& rout
                          [this] { return static_cast<double>(pool_.idle()); });
 }
 
-void HybridForwarder::forward(const http::RequestContext& context,
+bool HybridForwarder::forward(const http::RequestContext& context,
                               Poco::Net::HTTPServerRequest& request,
                               Poco::Net::HTTPServerResponse& response) const {
   const auto arrived = Clock::now();
   auto body = http::read_json_body(request, options_.max_body_bytes);
   if (auto* error = std::get_if<http::ApiError>(&body)) {
-    return http::send_error(response, error->status, error->message, error->type, error->param,
-                            error->code);
+    http::send_error(response, error->status, error->message, error->type, error->param,
+                     error->code);
+    return true;
   }
   const nlohmann::json& json = std::get<nlohmann::json>(body);
   const auto model = json.find("model");
-  if (model == json.end() || !model->is_string()) {
-    return http::send_error(response, HTTPResponse::HTTP_BAD_REQUEST,
-                            "'model' is required and must be a non-empty string",
-                            "invalid_request_error", "model");
+  if (model == json.end() || !model->is_string() || model->get_ref<const std::string&>().empty()) {
+    http::send_error(response, HTTPResponse::HTTP_BAD_REQUEST,
+                     "'model' is required and must be a non-empty string", "invalid_request_error",
+                     "model");
+    return true;
   }
   core::RoutingRequestInfo info;
   info.request_id = context.request_id;
@@ -104,13 +106,18 @@ void HybridForwarder::forward(const http::RequestContext& context,
     registry_.request_finished(node, latency, node_ok);
     routing->strategy->on_request_done(node, context.request_id, latency, node_ok);
     if (outcome == RelayOutcome::kDeadlineEarly) {
-      return http::send_error(response, HTTPResponse::HTTP_GATEWAY_TIMEOUT,
-                              "no answer from node " + node + " within the request deadline of " +
-                                  std::to_string(options_.request_timeout.count()) + " ms",
-                              "timeout", "", "deadline_exceeded");
+      http::send_error(response, HTTPResponse::HTTP_GATEWAY_TIMEOUT,
+                       "no answer from node " + node + " within the request deadline of " +
+                           std::to_string(options_.request_timeout.count()) + " ms",
+                       "timeout", "", "deadline_exceeded");
+      return true;
+    }
+    if (cut_short(outcome)) {
+      http::abort_connection(request);
+      return false;
     }
     if (outcome != RelayOutcome::kNodeFailedEarly) {
-      return;  // relayed, or bytes already reached the client: no retry is possible
+      return true;  // relayed, or the client left: no retry is possible
     }
     retries_.add();
     std::this_thread::sleep_for(options_.backoff * (attempt + 1));
@@ -119,6 +126,7 @@ void HybridForwarder::forward(const http::RequestContext& context,
                    tried.empty() ? "no healthy node serves model '" + info.model + "'"
                                  : "every node tried for model '" + info.model + "' failed",
                    "service_unavailable", "model", "no_node_available");
+  return true;
 }
 
 }  // namespace disaggd::proxy

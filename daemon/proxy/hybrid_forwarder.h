@@ -39,8 +39,9 @@ class HybridForwarder {
   HybridForwarder(NodeRegistry& registry, const RoutingSlot& routing, ForwardOptions options,
                   core::MetricsRegistry& metrics);
 
-  /// Handles one POST /v1/completions or /v1/chat/completions.
-  void forward(const http::RequestContext& context, Poco::Net::HTTPServerRequest& request,
+  /// Handles one POST /v1/completions or /v1/chat/completions. False when the answer was cut
+  /// short (the node failed or the deadline passed mid-answer) and the connection aborted.
+  bool forward(const http::RequestContext& context, Poco::Net::HTTPServerRequest& request,
                Poco::Net::HTTPServerResponse& response) const;
 
  private:

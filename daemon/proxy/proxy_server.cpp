@@ -81,27 +81,31 @@ void ProxyServer::add_client_routes() {
 }
 
 void ProxyServer::add_serving_routes() {
+  // Serves one request; false when its answer was cut short mid-way.
   auto serve = [this](const http::RequestContext& context, Poco::Net::HTTPServerRequest& request,
                       Poco::Net::HTTPServerResponse& response) {
     if (config_.proxy.serving_strategy != core::ServingStrategy::kHybrid) {
-      return http::send_error(response, HTTPResponse::HTTP_NOT_IMPLEMENTED,
-                              "serving strategy DistServe is not available in this build yet; "
-                              "run the proxy with --serving-strategy Hybrid",
-                              "not_implemented");
+      http::send_error(response, HTTPResponse::HTTP_NOT_IMPLEMENTED,
+                       "serving strategy DistServe is not available in this build yet; "
+                       "run the proxy with --serving-strategy Hybrid",
+                       "not_implemented");
+      return true;
     }
-    if (http::require_any_bearer_token(api_keys_, request, response)) {
-      forwarder_.forward(context, request, response);
+    if (!http::require_any_bearer_token(api_keys_, request, response)) {
+      return true;
     }
+    return forwarder_.forward(context, request, response);
   };
-  // Counts every answer by route and status.
+  // Counts every answer by route and status ("cut" for answers cut short).
   auto counted = [this, serve](std::string route) {
     return [this, serve, route](const http::RequestContext& context,
                                 Poco::Net::HTTPServerRequest& request,
                                 Poco::Net::HTTPServerResponse& response) {
-      serve(context, request, response);
+      const bool whole = serve(context, request, response);
+      const std::string status = whole ? std::to_string(int(response.getStatus())) : "cut";
       metrics_
           .counter("disaggd_proxy_requests_total", "Client requests answered, by route and status.",
-                   {{"route", route}, {"status", std::to_string(int(response.getStatus()))}})
+                   {{"route", route}, {"status", status}})
           .add();
     };
   };

@@ -1,6 +1,8 @@
 // Sending a request to a node and relaying its answer.
 #include "proxy/upstream_relay.h"
 
+#include "http/json_response.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -33,6 +35,17 @@ void bound_by_deadline(Poco::Net::HTTPClientSession& session, Clock::time_point 
   }
 }
 
+/// True when the node has closed the connection (it is readable with nothing left to read).
+bool upstream_closed(Poco::Net::HTTPClientSession& session) {
+  try {
+    Poco::Net::StreamSocket& socket = session.socket();
+    return socket.poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ) &&
+           socket.available() == 0;
+  } catch (const std::exception&) {
+    return true;
+  }
+}
+
 bool past(Clock::time_point deadline) {
   return Clock::now() >= deadline;
 }
@@ -54,6 +67,10 @@ std::istream& send_to_node(Poco::Net::HTTPClientSession& session, const Upstream
 }
 
 }  // namespace
+
+bool cut_short(RelayOutcome outcome) {
+  return outcome == RelayOutcome::kNodeFailedLate || outcome == RelayOutcome::kDeadlineLate;
+}
 
 bool node_succeeded(RelayOutcome outcome) {
   return outcome == RelayOutcome::kRelayed || outcome == RelayOutcome::kClientGone;
@@ -107,7 +124,29 @@ RelayOutcome relay_from_node(http::UpstreamPool& pool, const std::string& node,
     response.setChunkedTransferEncoding(true);
   }
   std::ostream& out = response.send();
+  const bool event_stream = answer.getContentType().starts_with("text/event-stream");
+  // An answer cut short: SSE clients get an error event; the caller then ends the connection
+  // without the last chunk, so no client mistakes the rest for a complete answer.
+  auto answer_cut = [&](RelayOutcome outcome, const std::string& why) {
+    if (event_stream) {
+      const std::string event =
+          "data: " +
+          http::error_body(
+              why, outcome == RelayOutcome::kDeadlineLate ? "timeout" : "server_error", "",
+              outcome == RelayOutcome::kDeadlineLate ? "deadline_exceeded" : "node_failed")
+              .dump() +
+          "\n\n";
+      try {
+        out << event;
+        out.flush();
+      } catch (...) {
+        // The client may be gone as well.
+      }
+    }
+    return outcome;
+  };
   char buffer[16384];
+  int64_t relayed = 0;
   while (true) {
     std::streamsize n = 0;
     try {
@@ -120,22 +159,30 @@ RelayOutcome relay_from_node(http::UpstreamPool& pool, const std::string& node,
       }
     } catch (const std::exception& e) {
       spdlog::warn("[{}] node {} failed mid-answer: {}", request.request_id, node, e.what());
-      return past(request.deadline) ? RelayOutcome::kDeadlineLate : RelayOutcome::kNodeFailedLate;
+      return past(request.deadline)
+                 ? answer_cut(RelayOutcome::kDeadlineLate, "the request deadline passed mid-answer")
+                 : answer_cut(RelayOutcome::kNodeFailedLate, "the node failed mid-answer");
     }
     if (n <= 0) {
-      if (!in->eof()) {  // the stream swallowed a socket error or a timeout
+      // Poco's body streams end quietly when the node closes the connection early; an answer
+      // is whole only if its Content-Length arrived, or, chunked, if the node kept the
+      // connection open after the last chunk.
+      const bool ended_early = known_length ? relayed < answer.getContentLength64()
+                                            : upstream_closed(connection->session());
+      if (!in->eof() || ended_early) {  // a socket error, a timeout, or a close mid-answer
         if (past(request.deadline)) {
           spdlog::warn("[{}] deadline passed while node {} was answering", request.request_id,
                        node);
-          return RelayOutcome::kDeadlineLate;
+          return answer_cut(RelayOutcome::kDeadlineLate, "the request deadline passed mid-answer");
         }
         spdlog::warn("[{}] node {} failed mid-answer", request.request_id, node);
-        return RelayOutcome::kNodeFailedLate;
+        return answer_cut(RelayOutcome::kNodeFailedLate, "the node failed mid-answer");
       }
       out.flush();
       pool.release(std::move(*connection));
       return RelayOutcome::kRelayed;
     }
+    relayed += n;
     try {
       out.write(buffer, n);
       if (!known_length) {

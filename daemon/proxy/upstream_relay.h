@@ -31,6 +31,9 @@ enum class RelayOutcome {
   kDeadlineLate,     ///< The deadline passed mid-answer; the client got part of it.
 };
 
+/// True when the client got only part of an answer.
+bool cut_short(RelayOutcome outcome);
+
 /// True when the node did its part (a client that left or a deadline is not the node's fault
 /// unless the node was silent).
 bool node_succeeded(RelayOutcome outcome);

@@ -168,23 +168,9 @@ TEST_F(HybridNodeTest, BadRequestsGetTheirStatusAndAnErrorObject) {
   }
   // A body over server.max_body_bytes (8 MiB) is refused from its Content-Length, before it is
   // read: send only the headers and read the answer.
-  {
-    Poco::Net::StreamSocket socket(
-        Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(node_->port())));
-    const std::string headers =
-        "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        "Content-Type: application/json\r\nContent-Length: 9437184\r\n\r\n";
-    socket.sendBytes(headers.data(), static_cast<int>(headers.size()));
-    std::string answer;
-    char buffer[4096];
-    int n = 0;
-    while (answer.find("}}") == std::string::npos &&
-           (n = socket.receiveBytes(buffer, sizeof buffer)) > 0) {
-      answer.append(buffer, static_cast<std::size_t>(n));
-    }
-    EXPECT_THAT(answer, HasSubstr("HTTP/1.1 413"));
-    EXPECT_THAT(answer, HasSubstr("\"code\":\"request_too_large\""));
-  }
+  const HttpReply too_large = post_headers_only(node_->port(), "/v1/completions", 9437184);
+  EXPECT_EQ(too_large.status, 413);
+  EXPECT_THAT(too_large.body, HasSubstr("\"code\":\"request_too_large\""));
   const HttpReply no_messages =
       post("/v1/chat/completions", {{"model", "stories260K"}, {"messages", json::array()}});
   EXPECT_EQ(no_messages.status, 400);
@@ -231,11 +217,7 @@ TEST(HybridNodeCancelTest, AClientThatDisconnectsMidStreamFreesItsBlocks) {
                                    {"ignore_eos", true},
                                    {"stream", true}})
                                  .dump();
-    const std::string request =
-        "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        "Content-Type: application/json\r\nContent-Length: " +
-        std::to_string(body.size()) + "\r\n\r\n" + body;
-    socket.sendBytes(request.data(), static_cast<int>(request.size()));
+    send_raw_post(socket, "/v1/completions", body);
     std::string seen;
     char buffer[4096];
     while (std::count(seen.begin(), seen.end(), '\n') < 12) {  // headers and a few events

@@ -1,9 +1,12 @@
 // A blocking HTTP/1.1 client for integration tests (Poco), one request per connection.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <Poco/Net/StreamSocket.h>
 
 namespace disaggd::testing {
 
@@ -26,5 +29,15 @@ HttpReply http_call(int port, const std::string& method, const std::string& path
 /// GET with an optional Authorization header and X-Request-Id.
 HttpReply http_get(int port, const std::string& path, const std::string& authorization = "",
                    const std::string& request_id = "");
+
+/// Writes a JSON POST of `body` to `path` on an already connected raw socket, for tests that
+/// read the answer byte by byte or close the connection mid-answer.
+void send_raw_post(Poco::Net::StreamSocket& socket, const std::string& path,
+                   const std::string& body);
+
+/// Sends only the headers of a POST to `path` announcing a body of `content_length` bytes, and
+/// reads the answer the server gives without waiting for the body (status and body; status 0
+/// when no whole answer came).
+HttpReply post_headers_only(int port, const std::string& path, std::size_t content_length);
 
 }  // namespace disaggd::testing
