@@ -8,6 +8,19 @@
 namespace disaggd::http {
 namespace {
 
+/// A client session with Nagle's algorithm off: Poco writes a request's headers and body as two
+/// sends, and with Nagle on the second waits for the node's (delayed) ACK of the first.
+class NoDelaySession : public Poco::Net::HTTPClientSession {
+ public:
+  using Poco::Net::HTTPClientSession::HTTPClientSession;
+
+ protected:
+  void connect(const Poco::Net::SocketAddress& address) override {
+    Poco::Net::HTTPClientSession::connect(address);
+    socket().setNoDelay(true);
+  }
+};
+
 Poco::Timespan timespan(std::chrono::milliseconds ms) {
   return Poco::Timespan(static_cast<long>(ms.count() / 1000),
                         static_cast<long>((ms.count() % 1000) * 1000));
@@ -78,7 +91,8 @@ std::optional<UpstreamLease> UpstreamPool::acquire(const std::string& base_url,
     ++opened_;
   }
   const Poco::URI uri(base_url);
-  auto session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+  std::unique_ptr<Poco::Net::HTTPClientSession> session =
+      std::make_unique<NoDelaySession>(uri.getHost(), uri.getPort());
   session->setKeepAlive(true);
   session->setKeepAliveTimeout(timespan(options_.idle_timeout));
   session->setTimeout(timespan(options_.connect_timeout));
