@@ -17,6 +17,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+/// How often socket timeouts are brought closer to the deadline while an answer streams.
+constexpr auto kRebound = std::chrono::milliseconds(100);
+
 /// Time left until `deadline`, at least 1 ms (a zero socket timeout would mean "none").
 Poco::Timespan time_left(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
@@ -147,10 +150,17 @@ RelayOutcome relay_from_node(http::UpstreamPool& pool, const std::string& node,
   };
   char buffer[16384];
   int64_t relayed = 0;
+  auto bound_at = Clock::now();  // send_to_node() bounded the socket by the deadline
   while (true) {
     std::streamsize n = 0;
     try {
-      bound_by_deadline(connection->session(), request.deadline, pool.connect_timeout());
+      // The socket timeouts were set to the time left when the request was sent; refreshing
+      // them costs two system calls, so it is done at most every kRebound (the deadline may be
+      // overshot by that much).
+      if (Clock::now() - bound_at > kRebound) {
+        bound_by_deadline(connection->session(), request.deadline, pool.connect_timeout());
+        bound_at = Clock::now();
+      }
       // Take what has arrived, so SSE events go out as they come.
       in->read(buffer, 1);
       n = in->gcount();
