@@ -71,6 +71,8 @@ Engine::Engine(core::ModelBackend& backend, const Tokenizer& tokenizer, EngineCo
           metrics.gauge("disaggd_kv_blocks", "KV cache blocks.", {{"state", "used"}})),
       blocks_free_gauge_(
           metrics.gauge("disaggd_kv_blocks", "KV cache blocks.", {{"state", "free"}})),
+      kept_caches_gauge_(metrics.gauge(
+          "disaggd_kept_caches", "Prompt KV caches kept for a decode node to pull (prefill).")),
       metrics_(metrics) {
   update_gauges();
 }
@@ -138,6 +140,20 @@ core::Result<std::shared_ptr<RequestStream>> Engine::submit(GenerationRequest re
   return stream;
 }
 
+core::Status Engine::release_cache(const std::string& handle_id) {
+  std::future<core::Status> done;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      return core::Status(core::StatusCode::kUnavailable, "the engine is shutting down");
+    }
+    releases_.push_back(CacheRelease{handle_id, {}});
+    done = releases_.back().done.get_future();
+  }
+  wake_.notify_one();
+  return done.get();
+}
+
 EngineStats Engine::stats() const {
   std::lock_guard lock(mutex_);
   return stats_;
@@ -158,18 +174,65 @@ void Engine::run() {
   }
   active_.clear();
   inbox_.clear();
+  std::lock_guard lock(mutex_);
+  for (CacheRelease& release : releases_) {
+    release.done.set_value(core::Status(core::StatusCode::kUnavailable, "the engine stopped"));
+  }
+  releases_.clear();
+}
+
+void Engine::serve_cache_releases() {
+  std::vector<CacheRelease> releases;
+  {
+    std::lock_guard lock(mutex_);
+    releases.swap(releases_);
+  }
+  for (CacheRelease& release : releases) {
+    std::optional<KeptCache> kept = kept_.take(release.handle_id);
+    if (!kept) {
+      release.done.set_value(core::Status(
+          core::StatusCode::kNotFound,
+          "no kept cache '" + release.handle_id + "' (unknown, already released or expired)"));
+      continue;
+    }
+    blocks_.release(kept->blocks);
+    release.done.set_value(core::Status());
+  }
+  for (const KeptCache& expired : kept_.take_expired(Clock::now())) {
+    spdlog::warn("kept cache {} expired unreleased; {} blocks freed", expired.handle_id,
+                 expired.blocks.size());
+    blocks_.release(expired.blocks);
+  }
+}
+
+KeptCache Engine::keep_cache(Active& active) {
+  const Sequence& sequence = active.sequence;
+  const uint32_t num_tokens = sequence.prompt_length;
+  const uint32_t count = blocks_.blocks_for(num_tokens);
+  std::vector<int32_t> blocks(sequence.blocks.begin(), sequence.blocks.begin() + count);
+  blocks_.retain(blocks);  // the scheduler's release of the sequence leaves these held
+  return kept_.add(std::move(blocks), num_tokens, sequence.tokens[num_tokens],
+                   Clock::now() + config_.cache_ttl);
 }
 
 bool Engine::collect_work() {
   std::vector<std::unique_ptr<Active>> arrived;
   {
     std::unique_lock lock(mutex_);
-    wake_.wait(lock, [this] { return stopping_ || !inbox_.empty() || !active_.empty(); });
+    auto has_work = [this] {
+      return stopping_ || !inbox_.empty() || !active_.empty() || !releases_.empty();
+    };
+    if (const auto expiry = kept_.next_expiry()) {
+      wake_.wait_until(lock, *expiry, has_work);
+    } else {
+      wake_.wait(lock, has_work);
+    }
     if (stopping_) {
       return false;
     }
     arrived.swap(inbox_);
   }
+  serve_cache_releases();
   for (auto& active : arrived) {
     Sequence& sequence = active->sequence;
     sequence.tokens = active->request.prompt;
@@ -301,6 +364,11 @@ void Engine::accept_token(Active& active, float* logits) {
   event.prompt_tokens = sequence.prompt_length;
   event.completion_tokens = active.generated;
   event.finish = finish_reason;
+  if (finish_reason && request.keep_cache && sequence.computed >= sequence.prompt_length) {
+    event.kept_cache = keep_cache(active);
+    spdlog::debug("[{}] prompt KV kept under handle {} ({} blocks)", request.request_id,
+                  event.kept_cache->handle_id, event.kept_cache->blocks.size());
+  }
   const std::optional<FinishReason> done = event.finish;
   active.stream->push(std::move(event));
   if (done) {
@@ -328,8 +396,10 @@ void Engine::update_gauges() {
   stats.waiting = scheduler_.waiting();
   stats.blocks_used = blocks_.used_blocks();
   stats.blocks_free = blocks_.free_blocks();
+  stats.kept_caches = kept_.size();
   running_gauge_.set(static_cast<double>(stats.running));
   waiting_gauge_.set(static_cast<double>(stats.waiting));
+  kept_caches_gauge_.set(static_cast<double>(stats.kept_caches));
   blocks_used_gauge_.set(stats.blocks_used);
   blocks_free_gauge_.set(stats.blocks_free);
   std::lock_guard lock(mutex_);

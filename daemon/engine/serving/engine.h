@@ -3,10 +3,13 @@
 // pushes the results into each request's RequestStream.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -17,6 +20,7 @@
 #include "engine/sampling/sampler.h"
 #include "engine/scheduler/block_manager.h"
 #include "engine/scheduler/scheduler.h"
+#include "engine/serving/cache_handles.h"
 #include "engine/serving/generation_request.h"
 #include "engine/serving/request_stream.h"
 #include "engine/tokenizer/tokenizer.h"
@@ -32,6 +36,8 @@ struct EngineConfig {
   std::size_t vocab_size = 0;
   /// Positions the model supports (max_position_embeddings): prompt + output never exceed it.
   uint32_t max_model_len = 2048;
+  /// How long a kept cache (keep_cache) waits for its release before its blocks are freed.
+  std::chrono::milliseconds cache_ttl{30000};
 };
 
 /// Counts the engine keeps (a consistent snapshot).
@@ -40,6 +46,7 @@ struct EngineStats {
   std::size_t waiting = 0;
   uint32_t blocks_used = 0;
   uint32_t blocks_free = 0;
+  std::size_t kept_caches = 0;  ///< Cache handles held (prefill).
 };
 
 /// Thread-safe: submit() and stats() may be called from any thread. The backend and tokenizer
@@ -62,6 +69,11 @@ class Engine {
   /// needs more KV blocks than the pool has, or max_tokens 0.
   core::Result<std::shared_ptr<RequestStream>> submit(GenerationRequest request);
 
+  /// Frees the blocks kept under `handle_id` (a decode node pulled them, or the request ended).
+  /// kNotFound for an unknown handle, one already released or one that expired. Blocks until
+  /// the step thread has done it.
+  core::Status release_cache(const std::string& handle_id);
+
   EngineStats stats() const;
   const EngineConfig& config() const { return config_; }
 
@@ -78,6 +90,10 @@ class Engine {
   /// Sends the last event and forgets the sequence.
   void finish(Active& active, FinishReason reason, core::Status error = {});
   void update_gauges();
+  /// Step thread: answers queued release_cache() calls and frees expired handles.
+  void serve_cache_releases();
+  /// Step thread: keeps the prompt blocks of `active` (ending now) under a new handle.
+  KeptCache keep_cache(Active& active);
 
   core::ModelBackend& backend_;
   const Tokenizer& tokenizer_;
@@ -87,9 +103,15 @@ class Engine {
   Scheduler scheduler_;
   Sampler sampler_;
 
-  mutable std::mutex mutex_;  // guards inbox_, stopping_ and stats_
+  struct CacheRelease {
+    std::string handle_id;
+    std::promise<core::Status> done;
+  };
+
+  mutable std::mutex mutex_;  // guards inbox_, releases_, stopping_ and stats_
   std::condition_variable wake_;
   std::vector<std::unique_ptr<Active>> inbox_;
+  std::vector<CacheRelease> releases_;
   bool stopping_ = false;
   EngineStats stats_;
   uint64_t next_id_ = 1;
@@ -97,6 +119,7 @@ class Engine {
   // Step thread only.
   std::unordered_map<uint64_t, std::unique_ptr<Active>> active_;
   std::vector<float> logits_;
+  CacheHandleTable kept_;
   std::thread thread_;
 
   // Metrics.
@@ -110,6 +133,7 @@ class Engine {
   core::Gauge& waiting_gauge_;
   core::Gauge& blocks_used_gauge_;
   core::Gauge& blocks_free_gauge_;
+  core::Gauge& kept_caches_gauge_;
   core::MetricsRegistry& metrics_;
 };
 

@@ -8,6 +8,7 @@
 
 #include "core/status.h"
 #include "engine/sampling/sampling_params.h"
+#include "engine/serving/cache_handles.h"
 
 namespace disaggd::engine {
 
@@ -21,6 +22,9 @@ struct GenerationRequest {
   std::vector<int32_t> stop_token_ids;  ///< Extra ids that end the generation (included).
   bool ignore_eos = false;              ///< Keep going past the model's eos ids.
   bool skip_special_tokens = true;      ///< Leave special tokens out of the text.
+  /// Prefill role: when the generation ends normally, keep the prompt's KV blocks under a cache
+  /// handle (see GenerationEvent::kept_cache) instead of freeing them.
+  bool keep_cache = false;
 };
 
 /// Why a generation ended, in OpenAI's words.
@@ -40,6 +44,9 @@ struct GenerationEvent {
   std::optional<FinishReason> finish;
   /// When finish is kError: what went wrong.
   core::Status error;
+  /// Set on the last event of a keep_cache generation that ended normally: the handle a decode
+  /// node names to pull the prompt's KV, until Engine::release_cache() or the time to live.
+  std::optional<KeptCache> kept_cache;
   /// Prompt tokens and generated tokens so far (for usage).
   uint32_t prompt_tokens = 0;
   uint32_t completion_tokens = 0;

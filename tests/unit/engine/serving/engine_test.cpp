@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -75,6 +76,7 @@ class EngineTest : public ::testing::Test {
     config.vocab_size = model_.vocab();
     config.eos_token_ids = model_.folder->config.eos_token_ids;
     config.max_model_len = static_cast<uint32_t>(model_.folder->config.max_position_embeddings);
+    config.cache_ttl = cache_ttl_;
     engine_ = std::make_unique<Engine>(*model_.backend, *tokenizer_, config, metrics_);
     engine_->start();
   }
@@ -109,6 +111,29 @@ class EngineTest : public ::testing::Test {
     }
   }
 
+  /// The last event of a generation (its earlier events are dropped).
+  GenerationEvent last_event(RequestStream& stream) {
+    while (true) {
+      auto event = stream.pop(60s);
+      if (!event) {
+        ADD_FAILURE() << "no event within 60 s";
+        return {};
+      }
+      if (event->finish) {
+        return std::move(*event);
+      }
+    }
+  }
+
+  /// Waits up to 5 s for the engine's stats to satisfy `condition`.
+  bool stats_reach(const std::function<bool(const EngineStats&)>& condition) {
+    for (int i = 0; i < 500 && !condition(engine_->stats()); ++i) {
+      std::this_thread::sleep_for(10ms);
+    }
+    return condition(engine_->stats());
+  }
+
+  std::chrono::milliseconds cache_ttl_ = 30s;
   test::LoadedModel model_;
   std::unique_ptr<Tokenizer> tokenizer_;
   core::MetricsRegistry metrics_;
@@ -227,6 +252,52 @@ TEST_F(EngineTest, MaxTokensAndBadRequests) {
   GenerationRequest bad_id = greedy(c);
   bad_id.prompt.push_back(100000);
   EXPECT_FALSE(engine_->submit(bad_id).ok());
+}
+
+TEST_F(EngineTest, APrefillKeepsThePromptsBlocksUnderAHandleUntilReleased) {
+  start(512);
+  const ReferenceCase c = reference_cases().front();
+  GenerationRequest r = greedy(c);
+  r.max_tokens = 1;
+  r.keep_cache = true;
+  const GenerationEvent last = last_event(*submit(r));
+  ASSERT_TRUE(last.kept_cache.has_value());
+  const KeptCache& kept = *last.kept_cache;
+  EXPECT_EQ(kept.num_tokens, c.prompt_ids.size());
+  EXPECT_EQ(kept.blocks.size(), (c.prompt_ids.size() + 3) / 4);  // blocks of 4 tokens
+  EXPECT_EQ(kept.first_token, c.generated_ids.front());
+  EXPECT_EQ(last.token_ids, std::vector<int32_t>{c.generated_ids.front()});
+  EXPECT_EQ(kept.handle_id.size(), 32u);
+  ASSERT_TRUE(stats_reach([&](const EngineStats& s) { return s.kept_caches == 1; }));
+  EXPECT_EQ(engine_->stats().blocks_used, kept.blocks.size());
+
+  // Another generation neither sees nor takes those blocks.
+  EXPECT_EQ(drain(*submit(greedy(c))).ids, c.generated_ids);
+  ASSERT_TRUE(stats_reach([&](const EngineStats& s) { return s.running == 0; }));
+  EXPECT_EQ(engine_->stats().blocks_used, kept.blocks.size());
+
+  EXPECT_EQ(engine_->release_cache("0123456789abcdef0123456789abcdef").code(),
+            core::StatusCode::kNotFound);
+  EXPECT_TRUE(engine_->release_cache(kept.handle_id).ok());
+  EXPECT_EQ(engine_->release_cache(kept.handle_id).code(), core::StatusCode::kNotFound);
+  EXPECT_TRUE(stats_reach([](const EngineStats& s) { return s.blocks_used == 0; }));
+  EXPECT_EQ(engine_->stats().kept_caches, 0u);
+}
+
+TEST_F(EngineTest, AKeptCacheNobodyReleasesExpires) {
+  cache_ttl_ = 1s;
+  start(512);
+  const ReferenceCase c = reference_cases().front();
+  GenerationRequest r = greedy(c);
+  r.max_tokens = 1;
+  r.keep_cache = true;
+  const GenerationEvent last = last_event(*submit(r));
+  ASSERT_TRUE(last.kept_cache.has_value());
+  ASSERT_TRUE(stats_reach([](const EngineStats& s) { return s.kept_caches == 1; }));
+  // Nothing else runs: the engine must wake up by itself to free the blocks.
+  EXPECT_TRUE(stats_reach([](const EngineStats& s) { return s.kept_caches == 0; }));
+  EXPECT_EQ(blocks_used_when_idle(), 0u);
+  EXPECT_EQ(engine_->release_cache(last.kept_cache->handle_id).code(), core::StatusCode::kNotFound);
 }
 
 }  // namespace
