@@ -256,15 +256,8 @@ int DisaggdApp::run_role(const core::Config& config) {
   if (!problems.empty()) {
     return EXIT_CONFIG;
   }
-  if (config.role == core::Role::kHybrid) {
-    return run_node(config, std::move(plugins.model_backend));
-  }
-  if (config.role != core::Role::kProxy) {
-    spdlog::error(
-        "role {} needs KV migration, which this build does not have yet; run the "
-        "model as role hybrid",
-        core::role_name(config.role));
-    return EXIT_SOFTWARE;
+  if (core::is_node_role(config.role)) {
+    return run_node(config, std::move(plugins.model_backend), std::move(plugins.migration));
   }
   block_termination_signals();
   proxy::ProxyServer server(config, host, std::move(plugins.routing));
@@ -281,8 +274,9 @@ int DisaggdApp::run_role(const core::Config& config) {
 }
 
 int DisaggdApp::run_node(const core::Config& config,
-                         std::shared_ptr<core::PluginLibrary> model_backend) {
-  auto node = engine::NodeServer::create(config, std::move(model_backend));
+                         std::shared_ptr<core::PluginLibrary> model_backend,
+                         std::shared_ptr<core::PluginLibrary> migration) {
+  auto node = engine::NodeServer::create(config, std::move(model_backend), std::move(migration));
   if (!node.ok()) {
     spdlog::error("{}", node.status().message());
     return EXIT_CONFIG;

@@ -34,7 +34,8 @@ class DisaggdApp : public Poco::Util::ServerApplication {
   int check(const core::Config& config, const std::string& source);
   int run_role(const core::Config& config);
   /// The hybrid role: a NodeServer until a termination signal.
-  int run_node(const core::Config& config, std::shared_ptr<core::PluginLibrary> model_backend);
+  int run_node(const core::Config& config, std::shared_ptr<core::PluginLibrary> model_backend,
+               std::shared_ptr<core::PluginLibrary> migration);
 
   bool help_ = false;
   bool version_ = false;

@@ -9,7 +9,13 @@ namespace {
 using core::Status;
 using core::StatusCode;
 
-const char* role_text(core::NodeRole role) {
+Status invalid(const std::string& field, const std::string& what) {
+  return Status(StatusCode::kInvalidArgument, "'" + field + "' " + what);
+}
+
+}  // namespace
+
+const char* node_role_name(core::NodeRole role) {
   switch (role) {
     case core::NodeRole::kPrefill:
       return "prefill";
@@ -20,12 +26,6 @@ const char* role_text(core::NodeRole role) {
   }
   return "hybrid";
 }
-
-Status invalid(const std::string& field, const std::string& what) {
-  return Status(StatusCode::kInvalidArgument, "'" + field + "' " + what);
-}
-
-}  // namespace
 
 core::Result<std::string> normalize_node_url(const std::string& url) {
   const std::size_t scheme_end = url.find("://");
@@ -163,13 +163,20 @@ core::RoutingNodeStats NodeRegistry::stats_of(const Entry& entry) const {
   return stats;
 }
 
-std::vector<core::RoutingNodeStats> NodeRegistry::candidates(core::NodeRole role,
-                                                             const std::string& model) const {
+nlohmann::json NodeRegistry::kv_layout_of(const std::string& url) const {
+  std::lock_guard lock(mutex_);
+  const auto it = nodes_.find(url);
+  return it == nodes_.end() ? nlohmann::json() : it->second.info.kv_layout;
+}
+
+std::vector<core::RoutingNodeStats> NodeRegistry::candidates(
+    core::NodeRole role, const std::string& model, const nlohmann::json& kv_layout) const {
   std::lock_guard lock(mutex_);
   std::vector<const Entry*> chosen;
   for (const auto& [url, entry] : nodes_) {
     const auto& models = entry.info.models;
     if (entry.healthy && entry.info.role == role &&
+        (kv_layout.is_null() || entry.info.kv_layout == kv_layout) &&
         (models.empty() || std::find(models.begin(), models.end(), model) != models.end())) {
       chosen.push_back(&entry);
     }
@@ -267,7 +274,7 @@ nlohmann::json NodeRegistry::status() const {
   std::lock_guard lock(mutex_);
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [url, entry] : nodes_) {
-    out[url] = {{"role", role_text(entry.info.role)},
+    out[url] = {{"role", node_role_name(entry.info.role)},
                 {"models", entry.info.models},
                 {"epoch", entry.info.epoch},
                 {"speed", entry.info.speed},

@@ -51,8 +51,13 @@ class NodeRegistry {
 
   /// Statistics of the healthy nodes with `role` that serve `model` (a node that listed no
   /// models serves any), in registration order, for RoutingStrategy::select.
-  std::vector<core::RoutingNodeStats> candidates(core::NodeRole role,
-                                                 const std::string& model) const;
+  /// With a non-null `kv_layout`, only nodes that registered exactly that layout (decode nodes
+  /// that can take a given prefill node's KV).
+  std::vector<core::RoutingNodeStats> candidates(
+      core::NodeRole role, const std::string& model,
+      const nlohmann::json& kv_layout = nlohmann::json()) const;
+  /// The KV layout `url` registered (null when unknown or none).
+  nlohmann::json kv_layout_of(const std::string& url) const;
   /// Every node's statistics, for RoutingStrategy::on_nodes_changed and dry runs.
   std::vector<core::RoutingNodeStats> all() const;
 
@@ -90,6 +95,9 @@ class NodeRegistry {
   std::map<std::string, Entry> nodes_;
   uint64_t next_order_ = 0;
 };
+
+/// "hybrid", "prefill" or "decode".
+const char* node_role_name(core::NodeRole role);
 
 /// The node table's URL form: scheme://host:port without a trailing slash, or an error for
 /// anything that is not an http(s) URL.

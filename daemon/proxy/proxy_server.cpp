@@ -20,6 +20,7 @@ using Poco::Net::HTTPResponse;
 
 ForwardOptions forward_options(const core::Config& config) {
   ForwardOptions options;
+  options.strategy = config.proxy.serving_strategy;
   options.max_body_bytes = static_cast<std::size_t>(config.server.max_body_bytes);
   options.request_timeout = std::chrono::milliseconds(config.proxy.request_timeout_ms);
   options.connect_timeout = std::chrono::milliseconds(config.proxy.connect_timeout_ms);
@@ -84,13 +85,6 @@ void ProxyServer::add_serving_routes() {
   // Serves one request; false when its answer was cut short mid-way.
   auto serve = [this](const http::RequestContext& context, Poco::Net::HTTPServerRequest& request,
                       Poco::Net::HTTPServerResponse& response) {
-    if (config_.proxy.serving_strategy != core::ServingStrategy::kHybrid) {
-      http::send_error(response, HTTPResponse::HTTP_NOT_IMPLEMENTED,
-                       "serving strategy DistServe is not available in this build yet; "
-                       "run the proxy with --serving-strategy Hybrid",
-                       "not_implemented");
-      return true;
-    }
     if (!http::require_any_bearer_token(api_keys_, request, response)) {
       return true;
     }

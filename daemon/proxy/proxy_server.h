@@ -11,8 +11,8 @@
 #include "core/status.h"
 #include "http/http_server.h"
 #include "proxy/health_poller.h"
-#include "proxy/hybrid_forwarder.h"
 #include "proxy/node_registry.h"
+#include "proxy/request_forwarder.h"
 #include "proxy/routing_admin.h"
 #include "proxy/routing_slot.h"
 
@@ -44,7 +44,7 @@ class ProxyServer {
   void nodes_changed();
   /// POST /nodes/add, POST /nodes/remove, GET /nodes/status.
   void add_membership_routes();
-  /// POST /v1/completions and /v1/chat/completions (Hybrid: forwarded), GET /v1/models.
+  /// POST /v1/completions and /v1/chat/completions (Hybrid or DistServe), GET /v1/models.
   void add_serving_routes();
 
   core::Config config_;
@@ -52,7 +52,7 @@ class ProxyServer {
   NodeRegistry nodes_;
   RoutingSlot routing_;
   RoutingAdmin routing_admin_;
-  HybridForwarder forwarder_;
+  RequestForwarder forwarder_;
   std::unique_ptr<HealthPoller> health_;  ///< Runs while the proxy is started.
   http::HttpServer client_;
   std::unique_ptr<http::HttpServer> admin_;

@@ -8,9 +8,12 @@
 #include <algorithm>
 #include <istream>
 #include <optional>
+#include <sstream>
+#include <variant>
 
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
 
 namespace disaggd::proxy {
 namespace {
@@ -69,24 +72,13 @@ std::istream& send_to_node(Poco::Net::HTTPClientSession& session, const Upstream
   return session.receiveResponse(answer);
 }
 
-}  // namespace
-
-bool cut_short(RelayOutcome outcome) {
-  return outcome == RelayOutcome::kNodeFailedLate || outcome == RelayOutcome::kDeadlineLate;
-}
-
-bool node_succeeded(RelayOutcome outcome) {
-  return outcome == RelayOutcome::kRelayed || outcome == RelayOutcome::kClientGone;
-}
-
-RelayOutcome relay_from_node(http::UpstreamPool& pool, const std::string& node,
-                             const UpstreamRequest& request,
-                             Poco::Net::HTTPServerResponse& response, int& node_status) {
-  node_status = 0;
-  Poco::Net::HTTPResponse answer;
-  std::optional<http::UpstreamLease> connection;
-  std::istream* in = nullptr;
-  while (in == nullptr) {
+/// Sends `request` to `node` over a pooled connection (a stale pooled one is replaced once) and
+/// reads the status line and headers into `answer`. The body stream, or the outcome that ended
+/// the attempt (kDeadlineEarly or kNodeFailedEarly).
+std::variant<std::istream*, RelayOutcome> open_answer(
+    http::UpstreamPool& pool, const std::string& node, const UpstreamRequest& request,
+    Poco::Net::HTTPResponse& answer, std::optional<http::UpstreamLease>& connection) {
+  while (true) {
     connection = pool.acquire(node, request.deadline);
     if (!connection) {
       spdlog::warn("[{}] no free connection to node {} before the deadline", request.request_id,
@@ -94,7 +86,7 @@ RelayOutcome relay_from_node(http::UpstreamPool& pool, const std::string& node,
       return RelayOutcome::kDeadlineEarly;
     }
     try {
-      in = &send_to_node(connection->session(), request, pool.connect_timeout(), answer);
+      return &send_to_node(connection->session(), request, pool.connect_timeout(), answer);
     } catch (const std::exception& e) {
       if (past(request.deadline)) {
         spdlog::warn("[{}] node {} did not answer before the deadline", request.request_id, node);
@@ -110,6 +102,58 @@ RelayOutcome relay_from_node(http::UpstreamPool& pool, const std::string& node,
       return RelayOutcome::kNodeFailedEarly;
     }
   }
+}
+
+}  // namespace
+
+bool cut_short(RelayOutcome outcome) {
+  return outcome == RelayOutcome::kNodeFailedLate || outcome == RelayOutcome::kDeadlineLate;
+}
+
+bool node_succeeded(RelayOutcome outcome) {
+  return outcome == RelayOutcome::kRelayed || outcome == RelayOutcome::kClientGone;
+}
+
+RelayOutcome fetch_from_node(http::UpstreamPool& pool, const std::string& node,
+                             const UpstreamRequest& request, FetchedAnswer& fetched) {
+  Poco::Net::HTTPResponse answer;
+  std::optional<http::UpstreamLease> connection;
+  auto opened = open_answer(pool, node, request, answer, connection);
+  if (auto* outcome = std::get_if<RelayOutcome>(&opened)) {
+    return *outcome;
+  }
+  fetched.status = static_cast<int>(answer.getStatus());
+  if (fetched.status >= 500) {
+    spdlog::warn("[{}] node {} answered {}", request.request_id, node, fetched.status);
+    return RelayOutcome::kNodeFailedEarly;
+  }
+  try {
+    std::ostringstream body;
+    Poco::StreamCopier::copyStream(*std::get<std::istream*>(opened), body);
+    fetched.body = body.str();
+  } catch (const std::exception& e) {
+    spdlog::warn("[{}] node {} failed mid-answer: {}", request.request_id, node, e.what());
+    return past(request.deadline) ? RelayOutcome::kDeadlineEarly : RelayOutcome::kNodeFailedEarly;
+  }
+  if (answer.hasContentLength() &&
+      static_cast<int64_t>(fetched.body.size()) < answer.getContentLength64()) {
+    return RelayOutcome::kNodeFailedEarly;  // closed before the whole answer
+  }
+  pool.release(std::move(*connection));
+  return RelayOutcome::kRelayed;
+}
+
+RelayOutcome relay_from_node(http::UpstreamPool& pool, const std::string& node,
+                             const UpstreamRequest& request,
+                             Poco::Net::HTTPServerResponse& response, int& node_status) {
+  node_status = 0;
+  Poco::Net::HTTPResponse answer;
+  std::optional<http::UpstreamLease> connection;
+  auto opened = open_answer(pool, node, request, answer, connection);
+  if (auto* outcome = std::get_if<RelayOutcome>(&opened)) {
+    return *outcome;
+  }
+  std::istream* in = std::get<std::istream*>(opened);
   node_status = static_cast<int>(answer.getStatus());
   if (node_status >= 500) {
     spdlog::warn("[{}] node {} answered {}", request.request_id, node, node_status);

@@ -38,6 +38,18 @@ bool cut_short(RelayOutcome outcome);
 /// unless the node was silent).
 bool node_succeeded(RelayOutcome outcome);
 
+/// A node's whole answer, read by fetch_from_node().
+struct FetchedAnswer {
+  int status = 0;
+  std::string body;
+};
+
+/// Sends `request` to `node` and reads its whole answer into `fetched` (for the prefill step of
+/// DistServe). kRelayed when an answer below 500 arrived complete; kNodeFailedEarly or
+/// kDeadlineEarly otherwise (nothing has reached the client either way).
+RelayOutcome fetch_from_node(http::UpstreamPool& pool, const std::string& node,
+                             const UpstreamRequest& request, FetchedAnswer& fetched);
+
 /// Sends `request` to `node` (base URL) and relays the answer to `response`. Nothing reaches the
 /// client before the node answered with a status below 500, so an early failure can be retried
 /// elsewhere. A pooled connection that fails before any answer is retried once on a new

@@ -68,8 +68,10 @@ struct NodeConfig {
   PluginOptions backend_options;
   std::string migration_backend = "tcp";  ///< Migration plugin name.
   PluginOptions migration_options;
-  std::string advertise_url;      ///< URL the proxy reaches this node at; empty: from server.*.
-  std::string served_model_name;  ///< Name clients use; empty: the model folder's name.
+  int migration_timeout_ms = 10000;  ///< Decode: connecting and pulling one prompt's KV.
+  int kept_cache_ttl_ms = 30000;     ///< Prefill: a kept prompt KV waits this long for release.
+  std::string advertise_url;         ///< URL the proxy reaches this node at; empty: from server.*.
+  std::string served_model_name;     ///< Name clients use; empty: the model folder's name.
   std::filesystem::path chat_template;  ///< Jinja file; empty: the model folder's template.
   int max_batched_tokens = 2048;        ///< Tokens per forward step (chunked prefill).
   int max_running = 256;                ///< Sequences generating at once.

@@ -352,6 +352,17 @@ std::vector<FieldSpec> build_fields() {
                   "node.migration_options", "Options passed to the migration plugin.",
                   "prefill, decode", [](auto& c) -> auto& { return c.node.migration_options; }),
               {"migration-option"}));
+  fields.push_back(integer_field(
+      "node.migration_timeout_ms", 10, 600000,
+      "Decode nodes: longest time, in milliseconds, for connecting to a prefill node's migration "
+      "endpoint and for pulling one prompt's KV; past it the decode node computes the prompt "
+      "itself.",
+      "prefill, decode", [](auto& c) -> auto& { return c.node.migration_timeout_ms; }));
+  fields.push_back(integer_field(
+      "node.kept_cache_ttl_ms", 10, 3600000,
+      "Prefill nodes: how long, in milliseconds, a prompt's KV waits for the decode node to pull "
+      "and release it before its blocks are freed anyway.",
+      "prefill, decode", [](auto& c) -> auto& { return c.node.kept_cache_ttl_ms; }));
   fields.push_back(
       aliased(text_field(
                   "node.served_model_name",

@@ -23,7 +23,36 @@ struct Collected {
   core::Status error;
   uint32_t prompt_tokens = 0;
   uint32_t completion_tokens = 0;
+  std::optional<KeptCache> kept_cache;  ///< Prefill: the handle of the prompt's KV.
 };
+
+/// "disaggd_pd": keep the prompt's cache (prefill nodes) or continue from a prefill's handle
+/// (decode nodes); anything else is a 400.
+std::optional<http::ApiError> apply_pd_fields(const http::SamplingFields& fields,
+                                              const ServedModel& model, GenerationRequest& g) {
+  const http::PdFields& pd = fields.pd;
+  if (pd.keep_cache) {
+    if (model.pd == nullptr || !model.pd->prefill()) {
+      return http::ApiError::invalid("disaggd_pd.keep_cache", "this node is not a prefill node");
+    }
+    if (fields.stream) {
+      return http::ApiError::invalid("disaggd_pd.keep_cache",
+                                     "a prefill request must not be streamed");
+    }
+    g.keep_cache = true;
+  }
+  if (!pd.cache_handle.is_null()) {
+    if (model.pd == nullptr || !model.pd->decode()) {
+      return http::ApiError::invalid("disaggd_pd.cache_handle", "this node is not a decode node");
+    }
+    auto import = model.pd->import_from(pd.cache_handle);
+    if (!import.ok()) {
+      return http::ApiError::invalid("disaggd_pd.cache_handle", import.status().message());
+    }
+    g.import = std::move(import).value();
+  }
+  return std::nullopt;
+}
 
 json usage(uint32_t prompt, uint32_t completion) {
   return {{"prompt_tokens", prompt},
@@ -85,6 +114,9 @@ std::variant<GenerationRequest, http::ApiError> make_generation(const http::Samp
   }
   g.ignore_eos = fields.ignore_eos;
   g.skip_special_tokens = fields.skip_special_tokens;
+  if (auto error = apply_pd_fields(fields, model, g)) {
+    return *error;
+  }
   return g;
 }
 
@@ -94,12 +126,18 @@ void run_generations(std::vector<GenerationRequest> generations,
                      const std::string& request_id, Poco::Net::HTTPServerResponse& response) {
   std::vector<std::shared_ptr<RequestStream>> streams;
   for (GenerationRequest& g : generations) {
+    const bool imports = g.import.has_value();
     auto stream = model.engine->submit(std::move(g));
     if (!stream.ok()) {
       for (auto& s : streams) {
         s->cancel();
       }
-      send_api_error(response, engine_error(stream.status()));
+      http::ApiError error = engine_error(stream.status());
+      if (imports && stream.status().code() == core::StatusCode::kInvalidArgument) {
+        error.param = "disaggd_pd.cache_handle";  // the handle does not fit this request
+        error.message = "disaggd_pd.cache_handle: " + error.message;
+      }
+      send_api_error(response, error);
       return;
     }
     streams.push_back(*stream);
@@ -197,6 +235,9 @@ void run_generations(std::vector<GenerationRequest> generations,
       c.error = event->error;
       c.prompt_tokens = event->prompt_tokens;
       c.completion_tokens = event->completion_tokens;
+      if (event->kept_cache) {
+        c.kept_cache = std::move(event->kept_cache);
+      }
     }
     if (c.finish == FinishReason::kError) {
       for (auto& s : streams) {
@@ -222,6 +263,9 @@ void run_generations(std::vector<GenerationRequest> generations,
     completion += c.completion_tokens;
   }
   body["usage"] = usage(prompt, completion);
+  if (model.pd != nullptr && collected.size() == 1 && collected.front().kept_cache) {
+    body["disaggd_pd"] = {{"cache_handle", model.pd->handle_json(*collected.front().kept_cache)}};
+  }
   http::send_json(response, Poco::Net::HTTPResponse::HTTP_OK, body);
 }
 

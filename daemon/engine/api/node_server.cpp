@@ -42,7 +42,8 @@ core::Result<std::optional<ChatTemplate>> chat_template_for(const core::NodeConf
 }  // namespace
 
 core::Result<std::unique_ptr<NodeServer>> NodeServer::create(
-    const core::Config& config, std::shared_ptr<core::PluginLibrary> backend_library) {
+    const core::Config& config, std::shared_ptr<core::PluginLibrary> backend_library,
+    std::shared_ptr<core::PluginLibrary> migration_library) {
   std::unique_ptr<NodeServer> node(new NodeServer());
   const core::NodeConfig& settings = config.node;
 
@@ -83,7 +84,29 @@ core::Result<std::unique_ptr<NodeServer>> NodeServer::create(
   spdlog::info("model ready in {:.1f} s: {} layers, KV cache {} blocks of {} tokens",
                seconds_since(start), layout.num_layers, layout.num_blocks, layout.block_size);
 
+  if (config.role == core::Role::kPrefill || config.role == core::Role::kDecode) {
+    if (!migration_library) {
+      return core::Status(
+          core::StatusCode::kFailedPrecondition,
+          "a prefill or decode node needs a migration plugin (node.migration_backend)");
+    }
+    auto migration =
+        core::MigrationBackend::create(std::move(migration_library), settings.migration_options);
+    if (!migration.ok()) {
+      return migration.status();
+    }
+    auto kv = KvMigration::create(std::move(migration).value(), *node->backend_,
+                                  std::chrono::milliseconds(settings.migration_timeout_ms));
+    if (!kv.ok()) {
+      return kv.status();
+    }
+    node->pd_ = std::make_unique<PdNode>(config.role, std::move(kv).value(), layout);
+    spdlog::info("KV migration through '{}': {}", settings.migration_backend,
+                 node->pd_->migration_endpoint());
+  }
+
   EngineConfig engine;
+  engine.cache_ttl = std::chrono::milliseconds(settings.kept_cache_ttl_ms);
   engine.scheduler.max_batched_tokens = static_cast<uint32_t>(settings.max_batched_tokens);
   engine.scheduler.max_running = static_cast<uint32_t>(settings.max_running);
   engine.eos_token_ids = model.eos_token_ids;
@@ -107,6 +130,7 @@ core::Result<std::unique_ptr<NodeServer>> NodeServer::create(
   served->engine = node->engine_.get();
   served->metrics = &node->metrics_;
   served->max_body_bytes = static_cast<std::size_t>(config.server.max_body_bytes);
+  served->pd = node->pd_.get();
   node->served_ = served;
 
   node->proxy_url_ = settings.proxy_url;
@@ -130,23 +154,28 @@ core::Status NodeServer::start() {
     engine_->stop();
     return started;
   }
+  std::string url = advertise_url_;
+  if (url.empty()) {
+    const bool wildcard = server_name_ == "0.0.0.0" || server_name_ == "::" || server_name_.empty();
+    url = "http://" + (wildcard ? std::string("127.0.0.1") : server_name_) + ":" +
+          std::to_string(http_->port());
+  }
+  if (pd_) {
+    pd_->set_url(url);
+  }
   spdlog::info("serving model '{}' on port {}", served_->name, http_->port());
   if (!proxy_url_.empty()) {
-    std::string url = advertise_url_;
-    if (url.empty()) {
-      const bool wildcard =
-          server_name_ == "0.0.0.0" || server_name_ == "::" || server_name_.empty();
-      url = "http://" + (wildcard ? std::string("127.0.0.1") : server_name_) + ":" +
-            std::to_string(http_->port());
-    }
     // The epoch: this process's start, so a restarted node replaces its old entry.
     const auto epoch = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
-    registration_ = std::make_unique<ProxyRegistration>(
-        proxy_url_,
-        nlohmann::json{
-            {"url", url}, {"role", role_}, {"models", {served_->name}}, {"epoch", epoch}});
+    nlohmann::json registration = {
+        {"url", url}, {"role", role_}, {"models", {served_->name}}, {"epoch", epoch}};
+    if (pd_) {
+      registration["kv_layout"] = pd_->kv_layout();
+      registration["migration_endpoint"] = pd_->migration_endpoint();
+    }
+    registration_ = std::make_unique<ProxyRegistration>(proxy_url_, std::move(registration));
   }
   return {};
 }

@@ -9,6 +9,7 @@
 #include "core/plugins/model_backend.h"
 #include "core/plugins/plugin_library.h"
 #include "core/status.h"
+#include "engine/api/pd_node.h"
 #include "engine/api/proxy_registration.h"
 #include "engine/api/served_model.h"
 #include "engine/model/model_folder.h"
@@ -18,14 +19,17 @@
 
 namespace disaggd::engine {
 
-/// Today the hybrid role (prefill and decode on one node). Not thread-safe: start and stop from
-/// one thread; requests are served on the listener's threads.
+/// A hybrid, prefill or decode node. Not thread-safe: start and stop from one thread; requests
+/// are served on the listener's threads.
 class NodeServer {
  public:
   /// Loads everything `config` names (logging progress): fails with a message naming the file or
   /// option at fault. `backend_library` is the loaded model plugin.
+  /// `migration_library` is the loaded migration plugin (prefill and decode roles; null for
+  /// hybrid).
   static core::Result<std::unique_ptr<NodeServer>> create(
-      const core::Config& config, std::shared_ptr<core::PluginLibrary> backend_library);
+      const core::Config& config, std::shared_ptr<core::PluginLibrary> backend_library,
+      std::shared_ptr<core::PluginLibrary> migration_library = nullptr);
   ~NodeServer();
 
   /// Starts the engine and opens the listener.
@@ -42,13 +46,14 @@ class NodeServer {
   std::unique_ptr<ModelFolder> folder_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::unique_ptr<core::ModelBackend> backend_;
+  std::unique_ptr<PdNode> pd_;  ///< Prefill and decode roles.
   std::unique_ptr<Engine> engine_;
   std::shared_ptr<ServedModel> served_;
   std::unique_ptr<http::HttpServer> http_;
   std::string proxy_url_;                            ///< node.proxy_url
   std::string advertise_url_;                        ///< node.advertise_url
   std::string server_name_;                          ///< server.name
-  std::string role_;                                 ///< "hybrid"
+  std::string role_;                                 ///< "hybrid", "prefill", "decode"
   std::unique_ptr<ProxyRegistration> registration_;  ///< While started with a proxy_url.
 };
 

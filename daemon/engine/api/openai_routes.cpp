@@ -186,6 +186,11 @@ void handle_completions(const ServedModel& model, const http::RequestContext& co
   if (r.model != model.name) {
     return send_api_error(response, model_not_found(r.model));
   }
+  if ((r.sampling.pd.keep_cache || !r.sampling.pd.cache_handle.is_null()) &&
+      r.prompts.size() != 1) {
+    return send_api_error(
+        response, http::ApiError::invalid("prompt", "a prefill or decode request has one prompt"));
+  }
   std::vector<PreparedPrompt> prompts;
   std::vector<GenerationRequest> generations;
   for (const http::Prompt& p : r.prompts) {
@@ -270,6 +275,44 @@ void handle_chat(const ServedModel& model, const http::RequestContext& context,
                   model, context.request_id, response);
 }
 
+/// GET /distserve/engine_info (prefill and decode) and POST /distserve/release (prefill).
+void add_distserve_routes(http::HttpServer& server,
+                          const std::shared_ptr<const ServedModel>& model) {
+  server.add_route(
+      "GET", "/distserve/engine_info",
+      [model](const http::RequestContext&, HTTPServerRequest&, HTTPServerResponse& response) {
+        http::send_json(response, HTTPResponse::HTTP_OK, model->pd->engine_info());
+      });
+  if (!model->pd->prefill()) {
+    return;
+  }
+  server.add_route(
+      "POST", "/distserve/release",
+      [model](const http::RequestContext& context, HTTPServerRequest& request,
+              HTTPServerResponse& response) {
+        auto body = http::read_json_body(request, 4096);
+        if (auto* error = std::get_if<http::ApiError>(&body)) {
+          return send_api_error(response, *error);
+        }
+        const json& fields = std::get<json>(body);
+        const auto id = fields.find("handle_id");
+        if (id == fields.end() || !id->is_string()) {
+          return send_api_error(response,
+                                http::ApiError::invalid("handle_id", "'handle_id' is required"));
+        }
+        const core::Status released = model->engine->release_cache(id->get<std::string>());
+        if (!released.ok()) {
+          http::ApiError error = http::ApiError::invalid("handle_id", released.message());
+          if (released.code() == core::StatusCode::kNotFound) {
+            error.status = HTTPResponse::HTTP_NOT_FOUND;
+          }
+          return send_api_error(response, error);
+        }
+        spdlog::debug("[{}] kept cache {} released", context.request_id, id->get<std::string>());
+        http::send_json(response, HTTPResponse::HTTP_OK, {{"released", *id}});
+      });
+}
+
 }  // namespace
 
 void add_openai_routes(http::HttpServer& server, std::shared_ptr<const ServedModel> model) {
@@ -296,6 +339,9 @@ void add_openai_routes(http::HttpServer& server, std::shared_ptr<const ServedMod
                    }));
   server.add_route("POST", "/v1/completions", counted("/v1/completions", handle_completions));
   server.add_route("POST", "/v1/chat/completions", counted("/v1/chat/completions", handle_chat));
+  if (model->pd != nullptr) {
+    add_distserve_routes(server, model);
+  }
   server.add_route(
       "GET", "/health",
       [](const http::RequestContext&, HTTPServerRequest&, HTTPServerResponse& response) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/metrics/metrics.h"
+#include "engine/api/pd_node.h"
 #include "engine/chat/chat_template.h"
 #include "engine/model/model_config.h"
 #include "engine/serving/engine.h"
@@ -23,6 +24,8 @@ struct ServedModel {
   Engine* engine = nullptr;
   core::MetricsRegistry* metrics = nullptr;
   std::size_t max_body_bytes = 8 << 20;
+  /// Prefill and decode nodes: cache handles and KV migration; null on a hybrid node.
+  PdNode* pd = nullptr;
 };
 
 }  // namespace disaggd::engine

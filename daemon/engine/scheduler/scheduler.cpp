@@ -17,6 +17,11 @@ void Scheduler::add(Sequence* sequence) {
   waiting_.push_back(sequence);
 }
 
+void Scheduler::add_running(Sequence* sequence) {
+  assert(sequence != nullptr && sequence->blocks.size() >= blocks_.blocks_for(sequence->computed));
+  running_.push_back(sequence);
+}
+
 void Scheduler::remove(Sequence* sequence) {
   std::erase(running_, sequence);
   std::erase(waiting_, sequence);

@@ -51,6 +51,9 @@ class Scheduler {
 
   /// Queues `sequence` (no blocks, computed = 0, tokens not empty).
   void add(Sequence* sequence);
+  /// Runs `sequence`, whose blocks already hold the keys and values of positions
+  /// [0, computed) (a prompt pulled from a prefill node), from its next step on.
+  void add_running(Sequence* sequence);
   /// Forgets `sequence` (finished or aborted), wherever it is, and releases its blocks.
   void remove(Sequence* sequence);
 

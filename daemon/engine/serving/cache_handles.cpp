@@ -22,13 +22,14 @@ std::string CacheHandleTable::new_handle_id() {
 }
 
 const KeptCache& CacheHandleTable::add(std::vector<int32_t> blocks, uint32_t num_tokens,
-                                       int32_t first_token,
+                                       int32_t first_token, float first_logprob,
                                        std::chrono::steady_clock::time_point expires) {
   KeptCache kept;
   kept.handle_id = new_handle_id();
   kept.blocks = std::move(blocks);
   kept.num_tokens = num_tokens;
   kept.first_token = first_token;
+  kept.first_logprob = first_logprob;
   kept.expires = expires;
   const std::string id = kept.handle_id;
   return entries_.emplace(id, std::move(kept)).first->second;

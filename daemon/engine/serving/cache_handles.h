@@ -18,6 +18,7 @@ struct KeptCache {
   std::vector<int32_t> blocks;  ///< Pool blocks holding positions [0, num_tokens), in order.
   uint32_t num_tokens = 0;      ///< Prompt positions whose keys and values are in `blocks`.
   int32_t first_token = -1;     ///< The token sampled after the prompt.
+  float first_logprob = 0.0f;   ///< Its log-probability.
   std::chrono::steady_clock::time_point expires;
 };
 
@@ -29,7 +30,7 @@ class CacheHandleTable {
 
   /// Keeps `blocks` under a new handle that expires at `expires`; returns what was stored.
   const KeptCache& add(std::vector<int32_t> blocks, uint32_t num_tokens, int32_t first_token,
-                       std::chrono::steady_clock::time_point expires);
+                       float first_logprob, std::chrono::steady_clock::time_point expires);
   /// Removes and returns the handle's entry; nullopt for an unknown (or already released) id.
   std::optional<KeptCache> take(const std::string& handle_id);
   /// Removes and returns every entry that expired at `now`.

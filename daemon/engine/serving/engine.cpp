@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <span>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -40,6 +41,9 @@ struct Engine::Active {
   Clock::time_point arrival = Clock::now();
   Clock::time_point last_token;
   uint32_t generated = 0;
+  /// Decode role, while the prompt's KV is being pulled into `import_blocks`.
+  std::unique_ptr<KvPull> pull;
+  std::vector<int32_t> import_blocks;
 };
 
 Engine::Engine(core::ModelBackend& backend, const Tokenizer& tokenizer, EngineConfig config,
@@ -73,6 +77,14 @@ Engine::Engine(core::ModelBackend& backend, const Tokenizer& tokenizer, EngineCo
           metrics.gauge("disaggd_kv_blocks", "KV cache blocks.", {{"state", "free"}})),
       kept_caches_gauge_(metrics.gauge(
           "disaggd_kept_caches", "Prompt KV caches kept for a decode node to pull (prefill).")),
+      imports_pulled_(metrics.counter("disaggd_kv_imports_total",
+                                      "Prompts whose KV came from a prefill node (decode), by "
+                                      "outcome.",
+                                      {{"outcome", "pulled"}})),
+      imports_recomputed_(metrics.counter("disaggd_kv_imports_total",
+                                          "Prompts whose KV came from a prefill node (decode), by "
+                                          "outcome.",
+                                          {{"outcome", "recomputed"}})),
       metrics_(metrics) {
   update_gauges();
 }
@@ -124,6 +136,25 @@ core::Result<std::shared_ptr<RequestStream>> Engine::submit(GenerationRequest re
       return core::Status(core::StatusCode::kInvalidArgument,
                           "token id " + std::to_string(id) + " is outside the vocabulary (0.." +
                               std::to_string(vocab_size_ - 1) + ")");
+    }
+  }
+  if (const auto& import = request.import) {
+    const uint32_t blocks = blocks_.blocks_for(prompt);
+    if (import->num_tokens != prompt || import->remote_blocks.size() != blocks) {
+      return core::Status(core::StatusCode::kInvalidArgument,
+                          "the cache handle holds " + std::to_string(import->num_tokens) +
+                              " tokens in " + std::to_string(import->remote_blocks.size()) +
+                              " blocks, but this prompt has " + std::to_string(prompt) +
+                              " tokens, which take " + std::to_string(blocks) + " blocks");
+    }
+    if (import->first_token < 0 || static_cast<std::size_t>(import->first_token) >= vocab_size_) {
+      return core::Status(core::StatusCode::kInvalidArgument,
+                          "the cache handle's first token " + std::to_string(import->first_token) +
+                              " is outside the vocabulary");
+    }
+    if (!import->puller) {
+      return core::Status(core::StatusCode::kFailedPrecondition,
+                          "this node cannot pull KV caches (no migration backend)");
     }
   }
   auto stream = std::make_shared<RequestStream>();
@@ -205,13 +236,94 @@ void Engine::serve_cache_releases() {
   }
 }
 
-KeptCache Engine::keep_cache(Active& active) {
+void Engine::begin_import(Active& active) {
+  const KvImport& import = *active.request.import;
+  auto blocks = blocks_.allocate(blocks_.blocks_for(import.num_tokens));
+  if (!blocks) {
+    recompute_import(active, core::Status(core::StatusCode::kOutOfMemory,
+                                          "no free KV blocks for the pulled prompt"));
+    return;
+  }
+  auto pull = import.puller->start(import.source, import.remote_blocks, *blocks);
+  if (!pull.ok()) {
+    blocks_.release(*blocks);
+    recompute_import(active, pull.status());
+    return;
+  }
+  active.import_blocks = std::move(*blocks);
+  active.pull = std::move(pull).value();
+  ++importing_;
+}
+
+void Engine::poll_imports() {
+  if (importing_ == 0) {
+    return;
+  }
+  std::vector<Active*> done;
+  std::vector<std::pair<Active*, core::Status>> failed;
+  for (auto& [id, active] : active_) {
+    if (!active->pull) {
+      continue;
+    }
+    const core::Result<bool> landed = active->pull->poll();
+    if (!landed.ok()) {
+      failed.emplace_back(active.get(), landed.status());
+    } else if (*landed) {
+      done.push_back(active.get());
+    }
+  }
+  for (Active* active : done) {
+    active->pull.reset();
+    --importing_;
+    complete_import(*active);
+  }
+  for (auto& [active, why] : failed) {
+    active->pull.reset();
+    --importing_;
+    blocks_.release(active->import_blocks);
+    active->import_blocks.clear();
+    recompute_import(*active, why);
+  }
+}
+
+void Engine::complete_import(Active& active) {
+  const KvImport& import = *active.request.import;
+  Sequence& sequence = active.sequence;
+  sequence.blocks = std::move(active.import_blocks);
+  active.import_blocks.clear();
+  sequence.computed = import.num_tokens;
+  imports_pulled_.add();
+  settle_import(active);
+  scheduler_.add_running(&sequence);
+  spdlog::debug("[{}] prompt KV pulled ({} blocks); decoding", active.request.request_id,
+                sequence.blocks.size());
+  deliver_token(active, import.first_token, import.first_logprob);  // may end `active`
+}
+
+void Engine::recompute_import(Active& active, const core::Status& why) {
+  const KvImport& import = *active.request.import;
+  spdlog::warn("[{}] pulling the prompt's KV failed ({}); computing it here",
+               active.request.request_id, why.message());
+  imports_recomputed_.add();
+  settle_import(active);
+  scheduler_.add(&active.sequence);
+  deliver_token(active, import.first_token, import.first_logprob);  // may end `active`
+}
+
+void Engine::settle_import(Active& active) {
+  KvImport& import = *active.request.import;
+  if (import.on_settled) {
+    std::exchange(import.on_settled, nullptr)();
+  }
+}
+
+KeptCache Engine::keep_cache(Active& active, float first_logprob) {
   const Sequence& sequence = active.sequence;
   const uint32_t num_tokens = sequence.prompt_length;
   const uint32_t count = blocks_.blocks_for(num_tokens);
   std::vector<int32_t> blocks(sequence.blocks.begin(), sequence.blocks.begin() + count);
   blocks_.retain(blocks);  // the scheduler's release of the sequence leaves these held
-  return kept_.add(std::move(blocks), num_tokens, sequence.tokens[num_tokens],
+  return kept_.add(std::move(blocks), num_tokens, sequence.tokens[num_tokens], first_logprob,
                    Clock::now() + config_.cache_ttl);
 }
 
@@ -222,7 +334,10 @@ bool Engine::collect_work() {
     auto has_work = [this] {
       return stopping_ || !inbox_.empty() || !active_.empty() || !releases_.empty();
     };
-    if (const auto expiry = kept_.next_expiry()) {
+    if (importing_ > 0) {
+      // Pulls in progress are polled about every millisecond.
+      wake_.wait_for(lock, std::chrono::milliseconds(1), has_work);
+    } else if (const auto expiry = kept_.next_expiry()) {
       wake_.wait_until(lock, *expiry, has_work);
     } else {
       wake_.wait(lock, has_work);
@@ -238,11 +353,16 @@ bool Engine::collect_work() {
     sequence.tokens = active->request.prompt;
     sequence.prompt_length = static_cast<uint32_t>(sequence.tokens.size());
     prompt_tokens_.add(static_cast<double>(sequence.prompt_length));
-    scheduler_.add(&sequence);
-    spdlog::debug("[{}] queued: {} prompt tokens, max_tokens {}", active->request.request_id,
-                  sequence.prompt_length, active->request.max_tokens);
-    active_.emplace(sequence.id, std::move(active));
+    Active& added = *active_.emplace(sequence.id, std::move(active)).first->second;
+    if (added.request.import) {
+      begin_import(added);
+    } else {
+      scheduler_.add(&sequence);
+      spdlog::debug("[{}] queued: {} prompt tokens, max_tokens {}", added.request.request_id,
+                    sequence.prompt_length, added.request.max_tokens);
+    }
   }
+  poll_imports();
   // Clients that went away.
   std::vector<Active*> cancelled;
   for (auto& [id, active] : active_) {
@@ -311,7 +431,12 @@ void Engine::accept_token(Active& active, float* logits) {
   const SampledToken sampled = sampler_.sample(
       std::span<float>(logits, vocab_size_), active.request.sampling,
       tokens.first(sequence.prompt_length), tokens.subspan(sequence.prompt_length), active.rng);
-  sequence.tokens.push_back(sampled.id);
+  deliver_token(active, sampled.id, sampled.logprob);
+}
+
+void Engine::deliver_token(Active& active, int32_t id, float logprob) {
+  Sequence& sequence = active.sequence;
+  sequence.tokens.push_back(id);
   ++active.generated;
   generation_tokens_.add();
   const auto now = Clock::now();
@@ -323,23 +448,23 @@ void Engine::accept_token(Active& active, float* logits) {
   active.last_token = now;
 
   GenerationEvent event;
-  event.token_ids.push_back(sampled.id);
+  event.token_ids.push_back(id);
   if (active.request.sampling.logprobs > 0) {
-    event.logprobs.push_back(sampled.logprob);
+    event.logprobs.push_back(logprob);
   }
   const GenerationRequest& request = active.request;
   std::optional<FinishReason> finish_reason;
-  const bool eos =
-      !request.ignore_eos && std::find(config_.eos_token_ids.begin(), config_.eos_token_ids.end(),
-                                       sampled.id) != config_.eos_token_ids.end();
+  const bool eos = !request.ignore_eos &&
+                   std::find(config_.eos_token_ids.begin(), config_.eos_token_ids.end(), id) !=
+                       config_.eos_token_ids.end();
   const bool stop_id = std::find(request.stop_token_ids.begin(), request.stop_token_ids.end(),
-                                 sampled.id) != request.stop_token_ids.end();
+                                 id) != request.stop_token_ids.end();
   if (eos || stop_id) {
     finish_reason = FinishReason::kStop;  // the stopping token's text is not part of the output
   } else {
     // A model's vocabulary is often padded beyond the tokenizer's (Qwen: 151936 rows, 151669
     // tokens); such an id has no text, and the detokenizer refuses it without changing state.
-    auto text = active.detokenizer.push(sampled.id);
+    auto text = active.detokenizer.push(id);
     StopResult stopped = active.stop.push(text.ok() ? *text : std::string());
     event.text = std::move(stopped.emit);
     if (stopped.stopped) {
@@ -365,7 +490,7 @@ void Engine::accept_token(Active& active, float* logits) {
   event.completion_tokens = active.generated;
   event.finish = finish_reason;
   if (finish_reason && request.keep_cache && sequence.computed >= sequence.prompt_length) {
-    event.kept_cache = keep_cache(active);
+    event.kept_cache = keep_cache(active, logprob);
     spdlog::debug("[{}] prompt KV kept under handle {} ({} blocks)", request.request_id,
                   event.kept_cache->handle_id, event.kept_cache->blocks.size());
   }
@@ -380,6 +505,13 @@ void Engine::accept_token(Active& active, float* logits) {
 }
 
 void Engine::finish(Active& active, FinishReason reason, core::Status error) {
+  if (active.pull) {
+    active.pull.reset();  // cancels the copy before its destination blocks are freed
+    --importing_;
+    blocks_.release(active.import_blocks);
+    active.import_blocks.clear();
+    settle_import(active);
+  }
   GenerationEvent event;
   event.finish = reason;
   event.error = std::move(error);

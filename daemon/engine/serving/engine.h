@@ -84,16 +84,28 @@ class Engine {
   /// Takes new requests from the inbox; waits when there is no work at all. False when stopping.
   bool collect_work();
   void step();
-  /// Samples from `logits`, appends the token and sends its event; ends the sequence when a
-  /// stop rule says so.
+  /// Samples from `logits` and delivers the token.
   void accept_token(Active& active, float* logits);
+  /// Appends `id` to the sequence and sends its event; ends the sequence when a stop rule says
+  /// so (then `active` is gone).
+  void deliver_token(Active& active, int32_t id, float logprob);
+  /// Step thread: allocates blocks for an imported prompt and starts pulling its KV.
+  void begin_import(Active& active);
+  /// Step thread: polls every pull in progress; finishes or falls back.
+  void poll_imports();
+  /// The pulled KV is in place: the sequence runs from its first token.
+  void complete_import(Active& active);
+  /// Tells the import's owner (once) that the prefill's copy is no longer needed.
+  void settle_import(Active& active);
+  /// The pull failed: the sequence computes its prompt itself.
+  void recompute_import(Active& active, const core::Status& why);
   /// Sends the last event and forgets the sequence.
   void finish(Active& active, FinishReason reason, core::Status error = {});
   void update_gauges();
   /// Step thread: answers queued release_cache() calls and frees expired handles.
   void serve_cache_releases();
   /// Step thread: keeps the prompt blocks of `active` (ending now) under a new handle.
-  KeptCache keep_cache(Active& active);
+  KeptCache keep_cache(Active& active, float first_logprob);
 
   core::ModelBackend& backend_;
   const Tokenizer& tokenizer_;
@@ -120,6 +132,7 @@ class Engine {
   std::unordered_map<uint64_t, std::unique_ptr<Active>> active_;
   std::vector<float> logits_;
   CacheHandleTable kept_;
+  std::size_t importing_ = 0;  ///< Generations whose prompt KV is being pulled.
   std::thread thread_;
 
   // Metrics.
@@ -134,6 +147,8 @@ class Engine {
   core::Gauge& blocks_used_gauge_;
   core::Gauge& blocks_free_gauge_;
   core::Gauge& kept_caches_gauge_;
+  core::Counter& imports_pulled_;
+  core::Counter& imports_recomputed_;
   core::MetricsRegistry& metrics_;
 };
 

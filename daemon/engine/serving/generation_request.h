@@ -9,6 +9,7 @@
 #include "core/status.h"
 #include "engine/sampling/sampling_params.h"
 #include "engine/serving/cache_handles.h"
+#include "engine/serving/kv_import.h"
 
 namespace disaggd::engine {
 
@@ -25,6 +26,10 @@ struct GenerationRequest {
   /// Prefill role: when the generation ends normally, keep the prompt's KV blocks under a cache
   /// handle (see GenerationEvent::kept_cache) instead of freeing them.
   bool keep_cache = false;
+  /// Decode role: the prompt's KV and first token come from a prefill node. The engine pulls the
+  /// KV into its own blocks and continues after the first token; if the pull fails it computes
+  /// the prompt itself, so the output is the same either way.
+  std::optional<KvImport> import;
 };
 
 /// Why a generation ended, in OpenAI's words.

@@ -117,7 +117,8 @@ const std::set<std::string>& shared_keys() {
                                              "logprobs",
                                              "n",
                                              "user",
-                                             "logit_bias"};
+                                             "logit_bias",
+                                             "disaggd_pd"};
   return keys;
 }
 
@@ -137,6 +138,26 @@ std::optional<ApiError> parse_model(Fields& fields, std::string& model) {
   }
   model = v->get<std::string>();
   return std::nullopt;
+}
+
+/// "disaggd_pd": {"keep_cache": bool, "cache_handle": {...}}; the handle is checked by the node.
+void parse_pd(Fields& f, const json& pd, PdFields& out) {
+  if (!pd.is_object()) {
+    f.fail("disaggd_pd", "'disaggd_pd' must be an object");
+    return;
+  }
+  for (const auto& [key, value] : pd.items()) {
+    if (key == "keep_cache" && value.is_boolean()) {
+      out.keep_cache = value.get<bool>();
+    } else if (key == "cache_handle" && value.is_object()) {
+      out.cache_handle = value;
+    } else if (key == "keep_cache" || key == "cache_handle") {
+      f.fail("disaggd_pd." + key, "'disaggd_pd." + key + "' must be " +
+                                      (key == "keep_cache" ? "a boolean" : "an object"));
+    } else {
+      f.fail("disaggd_pd." + key, "unknown field 'disaggd_pd." + key + "'");
+    }
+  }
 }
 
 /// The fields SamplingFields holds, except logprobs (whose shape differs between endpoints).
@@ -213,6 +234,9 @@ void parse_sampling(Fields& f, const json& body, SamplingFields& s) {
   }
   if (const json* bias = f.get("logit_bias"); bias != nullptr && !bias->empty()) {
     f.fail("logit_bias", "'logit_bias' is not supported");
+  }
+  if (const json* pd = f.get("disaggd_pd")) {
+    parse_pd(f, *pd, s.pd);
   }
   (void)body;
 }

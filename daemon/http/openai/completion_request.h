@@ -13,7 +13,14 @@
 
 namespace disaggd::http {
 
-/// Sampling and stopping fields both endpoints share (OpenAI's plus vLLM/LMDeploy extensions).
+/// disaggd's prefill/decode extension, "disaggd_pd": what the proxy adds under DistServe.
+struct PdFields {
+  bool keep_cache = false;      ///< To a prefill node: keep the prompt's KV under a handle.
+  nlohmann::json cache_handle;  ///< To a decode node: the prefill's handle (null when absent).
+};
+
+/// Sampling and stopping fields both endpoints share (OpenAI's plus vLLM/LMDeploy extensions,
+/// and disaggd's prefill/decode fields).
 struct SamplingFields {
   std::optional<int64_t> max_tokens;  ///< Absent: up to the context.
   double temperature = 1.0;
@@ -32,6 +39,7 @@ struct SamplingFields {
   bool include_usage = false;  ///< stream_options.include_usage
   int64_t logprobs = 0;        ///< Top logprobs per token (0 = none).
   bool want_logprobs = false;
+  PdFields pd;
 };
 
 /// A prompt: text, or token ids.

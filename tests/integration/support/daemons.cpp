@@ -1,6 +1,7 @@
 // Real disaggd daemons and response readers for integration tests.
 #include "integration/support/daemons.h"
 
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -26,10 +27,21 @@ json reference_completion(const ReferenceCase& c) {
           {"temperature", 0}};
 }
 
-NodeDaemon::NodeDaemon(std::vector<std::string> extra) {
-  std::vector<std::string> argv = {
-      disaggd_binary(), "-c", source_path("configs/hybrid.yaml"), "--server-name", "127.0.0.1",
-      "--server-port",  "0"};
+NodeDaemon::NodeDaemon(std::vector<std::string> extra, std::string role) : role_(std::move(role)) {
+  std::vector<std::string> argv = {disaggd_binary(),
+                                   "-c",
+                                   source_path("configs/" + role_ + ".yaml"),
+                                   "--server-name",
+                                   "127.0.0.1",
+                                   "--server-port",
+                                   "0"};
+  if (role_ != "hybrid") {
+    // The shipped configs name the local proxy and fixed ports: tests choose their own.
+    argv.insert(argv.end(), {"--migration-option", "port=0"});
+    if (std::find(extra.begin(), extra.end(), "--proxy-url") == extra.end()) {
+      argv.insert(argv.end(), {"--proxy-url", ""});
+    }
+  }
   argv.insert(argv.end(), extra.begin(), extra.end());
   process_ =
       std::make_unique<BackgroundProcess>(argv, Environment{{"DISAGGD_PLUGIN_PATH", std::nullopt}});
@@ -40,7 +52,7 @@ bool NodeDaemon::wait_ready() {
 }
 
 int NodeDaemon::port() const {
-  return listener_port(process_->output(), "hybrid");
+  return listener_port(process_->output(), role_);
 }
 
 std::string NodeDaemon::url() const {

@@ -29,11 +29,12 @@ std::vector<ReferenceCase> reference_cases();
 /// A greedy /v1/completions body for `c` that asks for exactly the reference's tokens.
 nlohmann::json reference_completion(const ReferenceCase& c);
 
-/// A hybrid node started from configs/hybrid.yaml (stories260K, torch backend) on an ephemeral
-/// loopback port, plus `extra` arguments. Killed by the destructor if still running.
+/// A node started from configs/<role>.yaml (stories260K, torch backend) on an ephemeral loopback
+/// port (its migration listener too), plus `extra` arguments. Killed by the destructor if still
+/// running.
 class NodeDaemon {
  public:
-  explicit NodeDaemon(std::vector<std::string> extra = {});
+  explicit NodeDaemon(std::vector<std::string> extra = {}, std::string role = "hybrid");
   /// Waits for "serving model" in the log.
   bool wait_ready();
   int port() const;
@@ -41,6 +42,7 @@ class NodeDaemon {
   BackgroundProcess& process() { return *process_; }
 
  private:
+  std::string role_;
   std::unique_ptr<BackgroundProcess> process_;
 };
 

@@ -43,6 +43,15 @@ PIN_OFFSET(disaggd_routing_node, recent_latencies_ms, 40);
 PIN_OFFSET(disaggd_routing_node, failed_requests, 64);
 PIN_OFFSET(disaggd_routing_request, prompt_tokens, 48);
 PIN_OFFSET(disaggd_routing_outcome, ok, 48);
+PIN_OFFSET(disaggd_memory_region, base, 8);
+PIN_OFFSET(disaggd_memory_region, kind, 24);
+PIN_OFFSET(disaggd_memory_region, device_id, 28);
+PIN_SIZE(disaggd_memory_region, 32);
+PIN_OFFSET(disaggd_migration_vtable, create_fn, 8);
+PIN_OFFSET(disaggd_migration_vtable, connect_fn, 48);
+PIN_OFFSET(disaggd_migration_vtable, read_fn, 64);
+PIN_OFFSET(disaggd_migration_vtable, release_fn, 80);
+PIN_SIZE(disaggd_migration_vtable, 88);
 
 /* An object file needs at least one definition. */
 int disaggd_abi_layout_check_marker(void);

@@ -16,7 +16,7 @@ TEST(CacheHandleTableTest, HandlesAreDistinctAndTakenOnce) {
   const auto now = Clock::now();
   std::set<std::string> ids;
   for (int i = 0; i < 100; ++i) {
-    ids.insert(table.add({i, i + 1}, 5, 42, now + 1s).handle_id);
+    ids.insert(table.add({i, i + 1}, 5, 42, -0.5f, now + 1s).handle_id);
   }
   EXPECT_EQ(ids.size(), 100u);
   EXPECT_EQ(table.size(), 100u);
@@ -35,9 +35,9 @@ TEST(CacheHandleTableTest, OnlyExpiredEntriesAreTaken) {
   CacheHandleTable table(7);
   const auto now = Clock::now();
   EXPECT_FALSE(table.next_expiry().has_value());
-  const std::string late = table.add({1}, 1, 0, now + 10s).handle_id;
-  table.add({2}, 1, 0, now + 1s);
-  table.add({3}, 1, 0, now + 2s);
+  const std::string late = table.add({1}, 1, 0, 0.0f, now + 10s).handle_id;
+  table.add({2}, 1, 0, 0.0f, now + 1s);
+  table.add({3}, 1, 0, 0.0f, now + 2s);
   EXPECT_EQ(table.next_expiry(), now + 1s);
   EXPECT_TRUE(table.take_expired(now).empty());
   const auto expired = table.take_expired(now + 2s);
@@ -51,7 +51,7 @@ TEST(CacheHandleTableTest, UnseededTablesDoNotRepeatEachOther) {
   CacheHandleTable a;
   CacheHandleTable b;
   const auto now = Clock::now();
-  EXPECT_NE(a.add({1}, 1, 0, now).handle_id, b.add({1}, 1, 0, now).handle_id);
+  EXPECT_NE(a.add({1}, 1, 0, 0.0f, now).handle_id, b.add({1}, 1, 0, 0.0f, now).handle_id);
 }
 
 }  // namespace
