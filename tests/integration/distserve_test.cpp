@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <csignal>
 #include <future>
 #include <thread>
@@ -148,6 +149,80 @@ TEST(DistServeTest, AnswersAreTheReferenceWithOneAndTwoNodesOfEachRoleAndEveryBl
     EXPECT_EQ(node_metric(*node, "disaggd_kv_imports_total{outcome=\"recomputed\"}"), 0.0);
   }
   EXPECT_GE(pulled, 100.0);
+}
+
+TEST(DistServeTest, FiveHundredRequestsWithCancelsAndAKilledDecodeNodeLeaveNoBlockBehind) {
+  ProxyDaemon proxy({"--serving-strategy", "DistServe", "--routing-strategy", "random",
+                     "--proxy-health-interval-ms", "100", "--proxy-health-failures", "2"});
+  ASSERT_TRUE(proxy.wait_ready()) << proxy.process().output();
+  // Handles a killed decode node never releases expire after 1 s.
+  NodeDaemon prefill({"--proxy-url", proxy.url(), "--set", "node.kept_cache_ttl_ms=1000"},
+                     "prefill");
+  NodeDaemon survivor({"--proxy-url", proxy.url()}, "decode");
+  NodeDaemon victim({"--proxy-url", proxy.url()}, "decode");
+  for (NodeDaemon* node : {&prefill, &survivor, &victim}) {
+    ASSERT_TRUE(node->wait_ready()) << node->process().output();
+  }
+  ASSERT_TRUE(wait_until([&] { return healthy(proxy, "decode") == 2; }));
+  ASSERT_TRUE(wait_until([&] { return healthy(proxy, "prefill") == 1; }));
+
+  constexpr int kClients = 8;
+  constexpr int kPerClient = 60;  // 480 requests, plus 20 cancelled ones below
+  std::atomic<int> sent{0};
+  std::atomic<int> ok{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> clients;
+  const std::vector<ReferenceCase> cases = reference_cases();
+  for (int t = 0; t < kClients; ++t) {
+    clients.emplace_back([&, t] {
+      for (int r = 0; r < kPerClient; ++r) {
+        const ReferenceCase& c = cases[static_cast<std::size_t>(t + r) % cases.size()];
+        json body = reference_completion(c);
+        body["stream"] = (r % 2) == 1;
+        ++sent;
+        try {
+          const HttpReply reply =
+              http_call(proxy.port(), "POST", "/v1/completions", body.dump(), {}, 30);
+          const std::string text =
+              reply.status != 200 ? ""
+              : body["stream"]    ? streamed_text(sse_events(reply.body))
+                               : json::parse(reply.body)["choices"][0]["text"].get<std::string>();
+          (text == c.completion_text ? ok : failed)++;
+        } catch (const std::exception&) {
+          ++failed;
+        }
+      }
+    });
+  }
+  ASSERT_TRUE(wait_until([&] { return sent.load() > kClients * kPerClient / 3; }));
+  victim.process().send_signal(SIGKILL);
+  for (int i = 0; i < 20; ++i) {  // clients that leave mid-stream
+    Poco::Net::StreamSocket socket(
+        Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(proxy.port())));
+    send_raw_post(socket, "/v1/completions",
+                  json({{"model", "stories260K"},
+                        {"prompt", "Once upon a time"},
+                        {"max_tokens", 100},
+                        {"ignore_eos", true},
+                        {"stream", true}})
+                      .dump());
+    char buffer[256];
+    socket.receiveBytes(buffer, sizeof buffer);
+    socket.close();
+  }
+  for (auto& client : clients) {
+    client.join();
+  }
+  // Only requests already answering from the killed node can fail: at most one per client.
+  EXPECT_LE(failed.load(), kClients);
+  EXPECT_EQ(ok.load() + failed.load(), kClients * kPerClient);
+  EXPECT_TRUE(wait_until([&] { return healthy(proxy, "decode") == 1; }));
+  for (NodeDaemon* node : {&prefill, &survivor}) {
+    EXPECT_TRUE(wait_until([&] {
+      return node_metric(*node, "disaggd_kv_blocks{state=\"used\"}") == 0.0;
+    })) << node->url();
+  }
+  EXPECT_EQ(node_metric(prefill, "disaggd_kept_caches"), 0.0);
 }
 
 /// A prefill node and a decode node side by side, without a proxy.
