@@ -163,12 +163,6 @@ core::RoutingNodeStats NodeRegistry::stats_of(const Entry& entry) const {
   return stats;
 }
 
-nlohmann::json NodeRegistry::kv_layout_of(const std::string& url) const {
-  std::lock_guard lock(mutex_);
-  const auto it = nodes_.find(url);
-  return it == nodes_.end() ? nlohmann::json() : it->second.info.kv_layout;
-}
-
 std::vector<core::RoutingNodeStats> NodeRegistry::candidates(
     core::NodeRole role, const std::string& model, const nlohmann::json& kv_layout) const {
   std::lock_guard lock(mutex_);

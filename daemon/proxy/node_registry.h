@@ -56,8 +56,6 @@ class NodeRegistry {
   std::vector<core::RoutingNodeStats> candidates(
       core::NodeRole role, const std::string& model,
       const nlohmann::json& kv_layout = nlohmann::json()) const;
-  /// The KV layout `url` registered (null when unknown or none).
-  nlohmann::json kv_layout_of(const std::string& url) const;
   /// Every node's statistics, for RoutingStrategy::on_nodes_changed and dry runs.
   std::vector<core::RoutingNodeStats> all() const;
 

@@ -25,14 +25,8 @@ using nlohmann::json;
 using std::chrono::seconds;
 using ::testing::HasSubstr;
 
-/// The value of one Prometheus series in a /metrics body (-1 when absent).
-double metric(const std::string& body, const std::string& series) {
-  const std::size_t at = body.find("\n" + series + " ");
-  return at == std::string::npos ? -1.0 : std::stod(body.substr(at + series.size() + 2));
-}
-
 double node_metric(NodeDaemon& node, const std::string& series) {
-  return metric(http_get(node.port(), "/metrics").body, series);
+  return metric_value(http_get(node.port(), "/metrics").body, series);
 }
 
 int healthy(const ProxyDaemon& proxy, const std::string& role) {

@@ -196,12 +196,6 @@ TEST_F(HybridNodeTest, ModelsHealthAndMetrics) {
   EXPECT_THAT(metrics.body, HasSubstr("disaggd_generation_tokens_total"));
 }
 
-/// The value of the series `name` (with its labels) in a Prometheus text body; -1 when absent.
-double metric(const std::string& body, const std::string& series) {
-  const std::size_t at = body.find("\n" + series + " ");
-  return at == std::string::npos ? -1.0 : std::stod(body.substr(at + series.size() + 2));
-}
-
 TEST(HybridNodeCancelTest, AClientThatDisconnectsMidStreamFreesItsBlocks) {
   // The sim backend takes 20 ms per decode step, so 400 tokens would take 8 s: the disconnect
   // lands while the generation runs.
@@ -227,15 +221,15 @@ TEST(HybridNodeCancelTest, AClientThatDisconnectsMidStreamFreesItsBlocks) {
     }
     EXPECT_THAT(seen, HasSubstr("data: "));
     const std::string during = http_get(node.port(), "/metrics").body;
-    EXPECT_GT(metric(during, "disaggd_kv_blocks{state=\"used\"}"), 0.0);
+    EXPECT_GT(metric_value(during, "disaggd_kv_blocks{state=\"used\"}"), 0.0);
     socket.close();
   }
   double used = -1;
   double generated = -1;
   for (int i = 0; i < 100; ++i) {
     const std::string after = http_get(node.port(), "/metrics").body;
-    used = metric(after, "disaggd_kv_blocks{state=\"used\"}");
-    generated = metric(after, "disaggd_generation_tokens_total");
+    used = metric_value(after, "disaggd_kv_blocks{state=\"used\"}");
+    generated = metric_value(after, "disaggd_generation_tokens_total");
     if (used == 0.0) {
       break;
     }

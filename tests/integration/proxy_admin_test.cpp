@@ -200,12 +200,6 @@ TEST(ProxyGuardsTest, ClientKeysAreRequiredOnlyWhereConfigured) {
   EXPECT_EQ(http_get(proxy.port(), "/nodes/status").status, 200);
 }
 
-/// The value of one Prometheus series in a /metrics body (-1 when absent).
-double metric(const std::string& body, const std::string& series) {
-  const std::size_t at = body.find("\n" + series + " ");
-  return at == std::string::npos ? -1.0 : std::stod(body.substr(at + series.size() + 2));
-}
-
 TEST(ProxyGuardsTest, TheDeadlineEndsASlowRequestAndTheNodeFreesItsBlocks) {
   ProxyDaemon proxy({"--serving-strategy", "Hybrid", "--proxy-request-timeout-ms", "400"});
   ASSERT_TRUE(proxy.wait_ready()) << proxy.process().output();
@@ -233,8 +227,8 @@ TEST(ProxyGuardsTest, TheDeadlineEndsASlowRequestAndTheNodeFreesItsBlocks) {
 
   // Dropping the upstream connection cancelled both generations on the node.
   EXPECT_TRUE(wait_until([&] {
-    return metric(http_get(node.port(), "/metrics").body, "disaggd_kv_blocks{state=\"used\"}") ==
-           0.0;
+    return metric_value(http_get(node.port(), "/metrics").body,
+                        "disaggd_kv_blocks{state=\"used\"}") == 0.0;
   }));
 }
 

@@ -87,17 +87,11 @@ json completion(int max_tokens, bool stream = false) {
           {"stream", stream}};
 }
 
-/// The value of `series` (with its labels) in a Prometheus text body; 0 when absent.
-double metric(const std::string& body, const std::string& series) {
-  const std::size_t at = body.find("\n" + series + " ");
-  return at == std::string::npos ? 0.0 : std::stod(body.substr(at + series.size() + 2));
-}
-
 /// Completions a node answered with 200, by its own /metrics.
 int node_completions(const NodeDaemon& node) {
   return static_cast<int>(
-      metric(http_get(node.port(), "/metrics").body,
-             R"(disaggd_http_requests_total{endpoint="/v1/completions",status="200"})"));
+      metric_value(http_get(node.port(), "/metrics").body,
+                   R"(disaggd_http_requests_total{endpoint="/v1/completions",status="200"})", 0.0));
 }
 
 /// How the client saw one request end.

@@ -24,24 +24,26 @@ core::Result<uint64_t> remote_region_of(const std::string& source) {
 
 }  // namespace
 
-/// One pull: connecting and posting the read run on their own thread (a connection may take a
-/// while); poll() then asks the plugin. Destroying it waits for that thread and cancels the read.
+/// One pull. With the peer connected already the read is posted at once (read_fn never blocks);
+/// otherwise connecting and posting run on their own thread, since connecting may take a while.
+/// poll() then asks the plugin. Destroying it waits for that thread and cancels the read.
 class KvMigration::Pull : public KvPull {
  public:
   Pull(std::shared_ptr<KvMigration> owner, std::string source,
        std::vector<disaggd_migration_read_op> ops)
       : owner_(std::move(owner)), source_(std::move(source)) {
-    posted_ = std::async(std::launch::async, [this, ops = std::move(ops)] { return post(ops); });
+    if (core::MigrationPeer* peer = owner_->cached_peer(source_)) {
+      settle(post_to(peer, ops));
+    } else {
+      posted_ = std::async(std::launch::async, [this, ops = std::move(ops)] { return post(ops); });
+    }
   }
 
   ~Pull() override {
     if (posted_.valid()) {
-      posted_.wait();
-      auto transfer = posted_.get();
-      if (transfer.ok()) {
-        owner_->backend_->release(*transfer);
-      }
-    } else if (transfer_ != nullptr) {
+      settle(posted_.get());  // waits for the connecting thread
+    }
+    if (transfer_ != nullptr) {
       owner_->backend_->release(transfer_);
     }
   }
@@ -51,11 +53,10 @@ class KvMigration::Pull : public KvPull {
       if (posted_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
         return false;
       }
-      auto transfer = posted_.get();
-      if (!transfer.ok()) {
-        return transfer.status();
-      }
-      transfer_ = *transfer;
+      settle(posted_.get());
+    }
+    if (!failed_.ok()) {
+      return failed_;
     }
     core::Result<bool> done = owner_->backend_->poll(transfer_);
     if (!done.ok() && peer_ != nullptr) {
@@ -71,7 +72,12 @@ class KvMigration::Pull : public KvPull {
     if (!peer.ok()) {
       return peer.status();
     }
-    peer_ = *peer;
+    return post_to(*peer, ops);
+  }
+
+  core::Result<core::MigrationTransfer*> post_to(
+      core::MigrationPeer* peer, const std::vector<disaggd_migration_read_op>& ops) {
+    peer_ = peer;
     auto transfer = owner_->backend_->read(peer_, ops, owner_->timeout_);
     if (!transfer.ok()) {
       owner_->drop_peer(source_, peer_);
@@ -80,11 +86,20 @@ class KvMigration::Pull : public KvPull {
     return transfer;
   }
 
+  void settle(core::Result<core::MigrationTransfer*> posted) {
+    if (posted.ok()) {
+      transfer_ = *posted;
+    } else {
+      failed_ = posted.status();
+    }
+  }
+
   std::shared_ptr<KvMigration> owner_;
   std::string source_;
   core::MigrationPeer* peer_ = nullptr;
   std::future<core::Result<core::MigrationTransfer*>> posted_;
   core::MigrationTransfer* transfer_ = nullptr;
+  core::Status failed_;  ///< Why connecting or posting failed.
 };
 
 core::Result<std::shared_ptr<KvMigration>> KvMigration::create(
@@ -147,12 +162,15 @@ core::Result<std::unique_ptr<KvPull>> KvMigration::start(const std::string& sour
   return std::unique_ptr<KvPull>(new Pull(shared_from_this(), source, std::move(ops)));
 }
 
+core::MigrationPeer* KvMigration::cached_peer(const std::string& source) {
+  std::lock_guard lock(mutex_);
+  const auto it = peers_.find(source);
+  return it == peers_.end() ? nullptr : it->second;
+}
+
 core::Result<core::MigrationPeer*> KvMigration::peer_for(const std::string& source) {
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = peers_.find(source); it != peers_.end()) {
-      return it->second;
-    }
+  if (core::MigrationPeer* peer = cached_peer(source)) {
+    return peer;
   }
   auto peer = backend_->connect(source, timeout_);
   if (!peer.ok()) {

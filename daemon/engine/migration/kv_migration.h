@@ -41,6 +41,8 @@ class KvMigration : public KvPuller, public std::enable_shared_from_this<KvMigra
               uint64_t bytes_per_block, uint64_t num_blocks, std::chrono::milliseconds timeout,
               std::string endpoint);
 
+  /// The connection to the peer described by `source` if one is open, else null.
+  core::MigrationPeer* cached_peer(const std::string& source);
   /// The connection to the peer described by `source`, made on first use.
   core::Result<core::MigrationPeer*> peer_for(const std::string& source);
   /// Forgets a peer whose pull failed, so the next pull connects again.

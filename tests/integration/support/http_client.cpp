@@ -84,4 +84,9 @@ HttpReply post_headers_only(int port, const std::string& path, std::size_t conte
   return reply;
 }
 
+double metric_value(const std::string& body, const std::string& series, double absent) {
+  const std::size_t at = body.find("\n" + series + " ");
+  return at == std::string::npos ? absent : std::stod(body.substr(at + series.size() + 2));
+}
+
 }  // namespace disaggd::testing

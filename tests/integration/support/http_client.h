@@ -40,4 +40,8 @@ void send_raw_post(Poco::Net::StreamSocket& socket, const std::string& path,
 /// when no whole answer came).
 HttpReply post_headers_only(int port, const std::string& path, std::size_t content_length);
 
+/// The value of `series` (name and labels, e.g. `disaggd_kv_blocks{state="used"}`) in a
+/// Prometheus text body; `absent` when the body has no such series.
+double metric_value(const std::string& body, const std::string& series, double absent = -1.0);
+
 }  // namespace disaggd::testing

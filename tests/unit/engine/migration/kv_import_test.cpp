@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../../plugins/model/model_test_support.h"
+#include "../tokenizer/tokenizer_test_support.h"
 #include "core/plugins/plugin_host.h"
 #include "engine/migration/kv_migration.h"
 #include "engine/serving/engine.h"
@@ -21,21 +22,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct ReferenceCase {
-  std::vector<int32_t> prompt_ids;
-  std::vector<int32_t> generated_ids;
-};
-
-std::vector<ReferenceCase> reference_cases() {
-  std::ifstream in(std::string(DISAGGD_TEST_MODEL_DIR) + "/reference.json");
-  const nlohmann::json doc = nlohmann::json::parse(in);
-  std::vector<ReferenceCase> cases;
-  for (const auto& c : doc["cases"]) {
-    cases.push_back({c["prompt_ids"].get<std::vector<int32_t>>(),
-                     c["generated_ids"].get<std::vector<int32_t>>()});
-  }
-  return cases;
-}
+using testing::reference_cases;
+using testing::ReferenceCase;
 
 /// One node's engine: a torch backend, its engine and its migration side.
 struct Node {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "../../plugins/model/model_test_support.h"
+#include "../tokenizer/tokenizer_test_support.h"
 #include "engine/tokenizer/tokenizer_loader.h"
 
 namespace disaggd::engine {
@@ -18,23 +19,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct ReferenceCase {
-  std::string prompt;
-  std::vector<int32_t> prompt_ids;
-  std::vector<int32_t> generated_ids;
-  std::string completion_text;
-};
-
-std::vector<ReferenceCase> reference_cases() {
-  std::ifstream in(std::string(DISAGGD_TEST_MODEL_DIR) + "/reference.json");
-  const nlohmann::json doc = nlohmann::json::parse(in);
-  std::vector<ReferenceCase> cases;
-  for (const auto& c : doc["cases"]) {
-    cases.push_back({c["prompt"], c["prompt_ids"].get<std::vector<int32_t>>(),
-                     c["generated_ids"].get<std::vector<int32_t>>(), c["completion_text"]});
-  }
-  return cases;
-}
+using testing::reference_cases;
+using testing::ReferenceCase;
 
 /// Everything a generation produced.
 struct Output {
