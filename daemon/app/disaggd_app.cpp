@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <iostream>
+#include <string_view>
 
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
@@ -19,6 +20,7 @@
 #include "core/config/config_schema.h"
 #include "core/logging/logging.h"
 #include "core/plugins/plugin_host.h"
+#include "core/service/service_notify.h"
 #include "engine/api/node_server.h"
 #include "proxy/proxy_server.h"
 
@@ -44,6 +46,13 @@ void block_termination_signals() {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGQUIT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+// systemd (Type=notify) learns that the daemon serves, or is stopping; a failure is logged only.
+void tell_service_manager(std::string_view state) {
+  if (const core::Status sent = core::notify_service_manager(state); !sent.ok()) {
+    spdlog::warn("{}", sent.message());
+  }
 }
 
 Option value_option(const std::string& name, const std::string& help, bool repeatable) {
@@ -261,16 +270,7 @@ int DisaggdApp::run_role(const core::Config& config) {
   }
   block_termination_signals();
   proxy::ProxyServer server(config, host, std::move(plugins.routing));
-  const core::Status started = server.start();
-  if (!started.ok()) {
-    spdlog::error("{}", started.message());
-    return EXIT_UNAVAILABLE;
-  }
-  waitForTerminationRequest();
-  spdlog::info("termination requested; shutting down");
-  server.stop();
-  spdlog::info("stopped");
-  return EXIT_OK;
+  return serve_until_terminated(server);
 }
 
 int DisaggdApp::run_node(const core::Config& config,
@@ -282,14 +282,21 @@ int DisaggdApp::run_node(const core::Config& config,
     return EXIT_CONFIG;
   }
   block_termination_signals();
-  const core::Status started = (*node)->start();
+  return serve_until_terminated(**node);
+}
+
+template <typename Server>
+int DisaggdApp::serve_until_terminated(Server& server) {
+  const core::Status started = server.start();
   if (!started.ok()) {
     spdlog::error("{}", started.message());
     return EXIT_UNAVAILABLE;
   }
+  tell_service_manager("READY=1");
   waitForTerminationRequest();
   spdlog::info("termination requested; shutting down");
-  (*node)->stop();
+  tell_service_manager("STOPPING=1");
+  server.stop();
   spdlog::info("stopped");
   return EXIT_OK;
 }

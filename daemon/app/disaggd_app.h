@@ -33,9 +33,13 @@ class DisaggdApp : public Poco::Util::ServerApplication {
   int list_plugins(const core::Config& config);
   int check(const core::Config& config, const std::string& source);
   int run_role(const core::Config& config);
-  /// The hybrid role: a NodeServer until a termination signal.
+  /// The node roles (hybrid, prefill, decode): a NodeServer until a termination signal.
   int run_node(const core::Config& config, std::shared_ptr<core::PluginLibrary> model_backend,
                std::shared_ptr<core::PluginLibrary> migration);
+  /// Starts `server`, reports READY=1 to systemd, waits for SIGTERM/SIGINT, reports STOPPING=1
+  /// and stops it. Server: start() -> core::Status, stop().
+  template <typename Server>
+  int serve_until_terminated(Server& server);
 
   bool help_ = false;
   bool version_ = false;

@@ -9,6 +9,7 @@
 
 #include "integration/support/daemons.h"
 #include "integration/support/http_client.h"
+#include "integration/support/notify_listener.h"
 
 namespace disaggd::testing {
 namespace {
@@ -28,6 +29,21 @@ TEST(ProxyDaemonTest, ServesHealthAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(daemon.process().wait_exit(seconds(10)), 0);
   EXPECT_THAT(daemon.process().output(), HasSubstr("termination requested"));
   EXPECT_THAT(daemon.process().output(), HasSubstr("stopped"));
+}
+
+// systemd's Type=notify: READY=1 once the proxy serves, STOPPING=1 on SIGTERM.
+TEST(ProxyDaemonTest, TellsTheServiceManagerWhenReadyAndWhenStopping) {
+  NotifyListener listener(unique_notify_socket_name("proxy"));
+  ASSERT_TRUE(listener.bound());
+  ProxyDaemon daemon({}, {{"NOTIFY_SOCKET", listener.name()}});
+  const std::optional<std::string> ready = listener.receive(std::chrono::seconds(60));
+  ASSERT_EQ(ready, "READY=1") << daemon.process().output();
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.process().output();
+  EXPECT_EQ(http_get(daemon.port(), "/health").status, 200);
+
+  daemon.process().send_signal(SIGTERM);
+  EXPECT_EQ(listener.receive(std::chrono::seconds(10)), "STOPPING=1");
+  EXPECT_EQ(daemon.process().wait_exit(seconds(10)), 0);
 }
 
 TEST(ProxyDaemonTest, NodesRegisterInEitherFormAndLeave) {

@@ -1,0 +1,57 @@
+// systemd's notification protocol: one datagram on an AF_UNIX socket. Written here rather than
+// linking libsystemd for one sendto().
+#include "core/service/service_notify.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace disaggd::core {
+
+namespace {
+
+Status failure(const std::string& socket_name, const std::string& what) {
+  return Status(StatusCode::kUnavailable,
+                "NOTIFY_SOCKET " + socket_name + ": " + what + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+Status notify_service_manager(std::string_view state) {
+  const char* name = std::getenv("NOTIFY_SOCKET");
+  if (name == nullptr || name[0] == '\0') {
+    return Status();
+  }
+  const std::string socket_name(name);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (socket_name.size() >= sizeof(address.sun_path) ||
+      (socket_name[0] != '/' && socket_name[0] != '@')) {
+    return Status(StatusCode::kInvalidArgument,
+                  "NOTIFY_SOCKET " + socket_name + ": not an absolute path or an @abstract name");
+  }
+  std::memcpy(address.sun_path, socket_name.data(), socket_name.size());
+  socklen_t length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + socket_name.size());
+  if (socket_name[0] == '@') {
+    address.sun_path[0] = '\0';  // abstract namespace: no terminating NUL counted
+  } else {
+    length += 1;
+  }
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return failure(socket_name, "socket");
+  }
+  const ssize_t sent = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL,
+                                reinterpret_cast<const sockaddr*>(&address), length);
+  Status result = sent < 0 ? failure(socket_name, "sendto") : Status();
+  ::close(fd);
+  return result;
+}
+
+}  // namespace disaggd::core
