@@ -1,6 +1,7 @@
 #!/bin/sh
-# Installs the Debian 12 packages disaggd needs to build, test and run. Run as root (or with sudo
-# available). Non-interactive: safe in CI with no standard input.
+# Installs the Debian 12 packages disaggd needs to build, test, package and run (dpkg-dev, file
+# and rpm: CPack's .deb and .rpm generators; lintian, systemd, man-db: the package install test).
+# Run as root (or with sudo available). Non-interactive: safe in CI with no standard input.
 set -eu
 packages="
   g++ make cmake ninja-build pkg-config ccache binutils curl
@@ -9,6 +10,7 @@ packages="
   libpcre2-dev libsentencepiece-dev
   libtorch-dev libopenblas0-openmp
   python3 python3-numpy python3-jinja2
+  dpkg-dev file rpm lintian systemd man-db
 "
 run_as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
