@@ -90,7 +90,7 @@ set(CPACK_RPM_PACKAGE_GROUP "System Environment/Daemons")
 set(CPACK_RPM_PACKAGE_RELEASE 1)
 set(CPACK_RPM_PACKAGE_AUTOREQ ON)
 set(CPACK_RPM_PACKAGE_AUTOPROV OFF)  # plugins are not libraries for others to link
-set(CPACK_RPM_PACKAGE_RELOCATABLE OFF)  # /etc and /usr/lib/systemd are fixed paths
+set(CPACK_PACKAGE_RELOCATABLE OFF)  # /etc and /usr/lib/systemd are fixed paths: no rpm Prefix:
 # Directories other packages (filesystem, systemd, man) own: never claimed by ours.
 set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
   /usr/lib/systemd /usr/lib/systemd/system /usr/share/man /usr/share/man/man1 /usr/share/cmake

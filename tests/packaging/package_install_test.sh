@@ -62,6 +62,7 @@ step "rpm metadata and contents"
 rpm_main=$(ls "$debs"/disaggd-"$version"-*.rpm)
 rpm -qpi "$rpm_main"
 rpm -qpi "$rpm_main" | grep -Eq "^Version *: $version\$" || fail "rpm version is not $version"
+! rpm -qpi "$rpm_main" | grep -Eq "^Relocations *: /" || fail "the rpm is relocatable (Prefix:)"
 rpm -qpl "$rpm_main" >"$scratch/rpm-files"
 for path in /usr/bin/disaggd /usr/lib/systemd/system/disaggd@.service /etc/disaggd/proxy.yaml \
   /usr/lib/disaggd/plugins/libdisaggd_routing_random.so \
