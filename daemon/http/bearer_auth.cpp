@@ -41,6 +41,24 @@ bool require_any_bearer_token(const std::vector<std::string>& tokens,
   return false;
 }
 
+bool require_cluster_token(const std::string& token, const Poco::Net::HTTPServerRequest& request,
+                           Poco::Net::HTTPServerResponse& response) {
+  if (token.empty()) {
+    return true;
+  }
+  // A copy: get() returns a reference, to the temporary default when the header is absent.
+  const std::string presented = request.get(kClusterTokenHeader, "");
+  if (!presented.empty() && core::secret_equals(token, presented)) {
+    return true;
+  }
+  send_error(response, Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED,
+             presented.empty() ? std::string("this endpoint requires the cluster token in the ") +
+                                     kClusterTokenHeader + " header (server.cluster_token)"
+                               : std::string("wrong cluster token in ") + kClusterTokenHeader,
+             "authentication_error", "", "invalid_cluster_token");
+  return false;
+}
+
 std::vector<std::string> split_keys(const std::string& text) {
   std::vector<std::string> keys;
   std::size_t start = 0;

@@ -21,6 +21,15 @@ bool require_any_bearer_token(const std::vector<std::string>& tokens,
                               Poco::Net::HTTPServerRequest& request,
                               Poco::Net::HTTPServerResponse& response);
 
+/// The header that carries server.cluster_token between the processes of one cluster.
+inline constexpr const char* kClusterTokenHeader = "X-Disaggd-Cluster-Token";
+
+/// True when `token` is empty or `request` carries it in kClusterTokenHeader (compared in
+/// constant time). Otherwise answers 401 (code "invalid_cluster_token") naming the header and
+/// returns false; the caller then returns without writing anything else.
+bool require_cluster_token(const std::string& token, const Poco::Net::HTTPServerRequest& request,
+                           Poco::Net::HTTPServerResponse& response);
+
 /// Splits a comma-separated key list, trimming spaces and dropping empty entries.
 std::vector<std::string> split_keys(const std::string& text);
 

@@ -9,10 +9,20 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include "http/bearer_auth.h"
+
 namespace disaggd::http {
 
+HeaderList cluster_headers(const std::string& cluster_token) {
+  if (cluster_token.empty()) {
+    return {};
+  }
+  return {{kClusterTokenHeader, cluster_token}};
+}
+
 core::Result<nlohmann::json> post_json(const std::string& url, const nlohmann::json& body,
-                                       std::chrono::milliseconds timeout) {
+                                       std::chrono::milliseconds timeout,
+                                       const HeaderList& headers) {
   try {
     const Poco::URI uri(url);
     Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
@@ -21,6 +31,9 @@ core::Result<nlohmann::json> post_json(const std::string& url, const nlohmann::j
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, uri.getPathAndQuery(),
                                    Poco::Net::HTTPMessage::HTTP_1_1);
     const std::string text = body.dump();
+    for (const auto& [name, value] : headers) {
+      request.set(name, value);
+    }
     request.setContentType("application/json");
     request.setContentLength(static_cast<std::streamsize>(text.size()));
     session.sendRequest(request) << text;

@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -10,10 +12,17 @@
 
 namespace disaggd::http {
 
-/// POSTs `body` to `url` (http://host:port/path) and returns the response's JSON body when the
-/// status is 2xx; otherwise an error with the status and the response text, or the connection
-/// error. Waits at most `timeout` for each network operation.
+/// Extra request headers, name and value.
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+/// POSTs `body` to `url` (http://host:port/path) with `headers` and returns the response's JSON
+/// body when the status is 2xx; otherwise an error with the status and the response text, or the
+/// connection error. Waits at most `timeout` for each network operation.
 core::Result<nlohmann::json> post_json(const std::string& url, const nlohmann::json& body,
-                                       std::chrono::milliseconds timeout);
+                                       std::chrono::milliseconds timeout,
+                                       const HeaderList& headers = {});
+
+/// The cluster token header when `cluster_token` is set; nothing otherwise.
+HeaderList cluster_headers(const std::string& cluster_token);
 
 }  // namespace disaggd::http

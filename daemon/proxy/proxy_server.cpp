@@ -26,6 +26,7 @@ ForwardOptions forward_options(const core::Config& config) {
   options.connect_timeout = std::chrono::milliseconds(config.proxy.connect_timeout_ms);
   options.max_connections_per_node =
       static_cast<std::size_t>(config.proxy.max_connections_per_node);
+  options.cluster_token = config.server.cluster_token.value;
   return options;
 }
 
@@ -151,6 +152,9 @@ void ProxyServer::add_membership_routes() {
       "POST", "/nodes/add",
       [this](const http::RequestContext& context, Poco::Net::HTTPServerRequest& request,
              Poco::Net::HTTPServerResponse& response) {
+        if (!http::require_cluster_token(config_.server.cluster_token.value, request, response)) {
+          return;
+        }
         auto body = http::read_json_body(request, 1 << 20);
         if (auto* error = std::get_if<http::ApiError>(&body)) {
           return http::send_error(response, error->status, error->message, error->type,
@@ -176,6 +180,9 @@ void ProxyServer::add_membership_routes() {
       "POST", "/nodes/remove",
       [this](const http::RequestContext& context, Poco::Net::HTTPServerRequest& request,
              Poco::Net::HTTPServerResponse& response) {
+        if (!http::require_cluster_token(config_.server.cluster_token.value, request, response)) {
+          return;
+        }
         std::string url = Poco::Net::HTMLForm(request).get("node_url", "");
         if (url.empty()) {
           auto body = http::read_json_body(request, 1 << 20);

@@ -182,6 +182,7 @@ bool RequestForwarder::forward(const http::RequestContext& context,
   upstream.uri = request.getURI();
   upstream.request_id = context.request_id;
   upstream.authorization = request.get("Authorization", "");
+  upstream.cluster_token = options_.cluster_token;
   upstream.deadline = arrived + options_.request_timeout;
   const std::shared_ptr<const ActiveRouting> routing = routing_.current();
 

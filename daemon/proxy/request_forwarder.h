@@ -35,6 +35,8 @@ struct ForwardOptions {
   std::chrono::milliseconds connect_timeout{3000};
   /// Connections to one node, in use and idle together.
   std::size_t max_connections_per_node = 256;
+  /// server.cluster_token, sent to nodes on every request; empty: none.
+  std::string cluster_token;
 };
 
 /// Thread-safe: one instance serves every request thread. `registry`, `routing` and `metrics`

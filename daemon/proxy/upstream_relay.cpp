@@ -1,6 +1,7 @@
 // Sending a request to a node and relaying its answer.
 #include "proxy/upstream_relay.h"
 
+#include "http/bearer_auth.h"
 #include "http/json_response.h"
 
 #include <spdlog/spdlog.h>
@@ -67,6 +68,9 @@ std::istream& send_to_node(Poco::Net::HTTPClientSession& session, const Upstream
   forwarded.set("X-Request-Id", request.request_id);
   if (!request.authorization.empty()) {
     forwarded.set("Authorization", request.authorization);
+  }
+  if (!request.cluster_token.empty()) {
+    forwarded.set(http::kClusterTokenHeader, request.cluster_token);
   }
   session.sendRequest(forwarded) << request.body;
   return session.receiveResponse(answer);

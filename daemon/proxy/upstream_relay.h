@@ -18,6 +18,7 @@ struct UpstreamRequest {
   std::string body;
   std::string request_id;     ///< Sent as X-Request-Id.
   std::string authorization;  ///< The client's Authorization header; empty: none.
+  std::string cluster_token;  ///< Sent as X-Disaggd-Cluster-Token; empty: not sent.
   std::chrono::steady_clock::time_point deadline;
 };
 

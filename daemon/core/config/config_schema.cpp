@@ -234,6 +234,15 @@ std::vector<FieldSpec> build_fields() {
       "server.max_body_bytes", 1024, 1 << 30,
       "Largest request body accepted; a bigger one gets HTTP 413.", kAllRoles,
       [](auto& c) -> auto& { return c.server.max_body_bytes; }));
+  fields.push_back(aliased(
+      secret_field(
+          "server.cluster_token",
+          "Shared secret of one cluster's processes. When set, the proxy's /nodes/add and "
+          "/nodes/remove, a node's /distserve/* endpoints and requests carrying disaggd_pd need "
+          "it in the X-Disaggd-Cluster-Token header, and this process sends it on its own calls "
+          "to the proxy and to other nodes. Give every process of the cluster the same value.",
+          kAllRoles, [](auto& c) -> auto& { return c.server.cluster_token; }),
+      {"cluster-token"}));
 
   fields.push_back(enum_field(
       "log.level", log_level_names(),

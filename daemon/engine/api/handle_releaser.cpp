@@ -7,7 +7,8 @@
 
 namespace disaggd::engine {
 
-HandleReleaser::HandleReleaser() : thread_([this] { run(); }) {}
+HandleReleaser::HandleReleaser(http::HeaderList headers)
+    : headers_(std::move(headers)), thread_([this] { run(); }) {}
 
 HandleReleaser::~HandleReleaser() {
   {
@@ -37,7 +38,7 @@ void HandleReleaser::run() {
     pending_.pop_front();
     lock.unlock();
     const auto released = http::post_json(url + "/distserve/release", {{"handle_id", handle}},
-                                          std::chrono::milliseconds(2000));
+                                          std::chrono::milliseconds(2000), headers_);
     if (!released.ok()) {
       spdlog::warn("could not release kept cache {} on {} (its time to live frees it): {}", handle,
                    url, released.status().message());

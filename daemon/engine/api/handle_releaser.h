@@ -9,6 +9,8 @@
 #include <thread>
 #include <utility>
 
+#include "http/http_client.h"
+
 namespace disaggd::engine {
 
 /// Thread-safe; release() never blocks on the network. A release that fails is logged: the
@@ -16,7 +18,8 @@ namespace disaggd::engine {
 /// returns (each bounded by a short timeout).
 class HandleReleaser {
  public:
-  HandleReleaser();
+  /// `headers` go with every release (the cluster token).
+  explicit HandleReleaser(http::HeaderList headers = {});
   ~HandleReleaser();
   HandleReleaser(const HandleReleaser&) = delete;
   HandleReleaser& operator=(const HandleReleaser&) = delete;
@@ -27,6 +30,7 @@ class HandleReleaser {
  private:
   void run();
 
+  const http::HeaderList headers_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::pair<std::string, std::string>> pending_;

@@ -100,7 +100,8 @@ core::Result<std::unique_ptr<NodeServer>> NodeServer::create(
     if (!kv.ok()) {
       return kv.status();
     }
-    node->pd_ = std::make_unique<PdNode>(config.role, std::move(kv).value(), layout);
+    node->pd_ = std::make_unique<PdNode>(config.role, std::move(kv).value(), layout,
+                                         http::cluster_headers(config.server.cluster_token.value));
     spdlog::info("KV migration through '{}': {}", settings.migration_backend,
                  node->pd_->migration_endpoint());
   }
@@ -131,12 +132,14 @@ core::Result<std::unique_ptr<NodeServer>> NodeServer::create(
   served->metrics = &node->metrics_;
   served->max_body_bytes = static_cast<std::size_t>(config.server.max_body_bytes);
   served->pd = node->pd_.get();
+  served->cluster_token = config.server.cluster_token.value;
   node->served_ = served;
 
   node->proxy_url_ = settings.proxy_url;
   node->advertise_url_ = settings.advertise_url;
   node->server_name_ = config.server.name;
   node->role_ = std::string(core::role_name(config.role));
+  node->cluster_headers_ = http::cluster_headers(config.server.cluster_token.value);
   node->http_ = std::make_unique<http::HttpServer>(
       http::client_listener_options(config.server, std::string(core::role_name(config.role))));
   add_openai_routes(*node->http_, served);
@@ -175,7 +178,8 @@ core::Status NodeServer::start() {
       registration["kv_layout"] = pd_->kv_layout();
       registration["migration_endpoint"] = pd_->migration_endpoint();
     }
-    registration_ = std::make_unique<ProxyRegistration>(proxy_url_, std::move(registration));
+    registration_ =
+        std::make_unique<ProxyRegistration>(proxy_url_, std::move(registration), cluster_headers_);
   }
   return {};
 }

@@ -54,6 +54,7 @@ class NodeServer {
   std::string advertise_url_;                        ///< node.advertise_url
   std::string server_name_;                          ///< server.name
   std::string role_;                                 ///< "hybrid", "prefill", "decode"
+  http::HeaderList cluster_headers_;                 ///< server.cluster_token, when set
   std::unique_ptr<ProxyRegistration> registration_;  ///< While started with a proxy_url.
 };
 

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "engine/api/generation_runner.h"
+#include "http/bearer_auth.h"
 #include "http/json_response.h"
 #include "http/openai/request_body.h"
 
@@ -186,8 +187,11 @@ void handle_completions(const ServedModel& model, const http::RequestContext& co
   if (r.model != model.name) {
     return send_api_error(response, model_not_found(r.model));
   }
-  if ((r.sampling.pd.keep_cache || !r.sampling.pd.cache_handle.is_null()) &&
-      r.prompts.size() != 1) {
+  if (r.sampling.pd.present() &&
+      !http::require_cluster_token(model.cluster_token, request, response)) {
+    return;
+  }
+  if (r.sampling.pd.present() && r.prompts.size() != 1) {
     return send_api_error(
         response, http::ApiError::invalid("prompt", "a prefill or decode request has one prompt"));
   }
@@ -223,6 +227,10 @@ void handle_chat(const ServedModel& model, const http::RequestContext& context,
   const http::ChatCompletionRequest& r = std::get<http::ChatCompletionRequest>(parsed);
   if (r.model != model.name) {
     return send_api_error(response, model_not_found(r.model));
+  }
+  if (r.sampling.pd.present() &&
+      !http::require_cluster_token(model.cluster_token, request, response)) {
+    return;
   }
   if (!model.chat_template) {
     return send_api_error(
@@ -278,11 +286,14 @@ void handle_chat(const ServedModel& model, const http::RequestContext& context,
 /// GET /distserve/engine_info (prefill and decode) and POST /distserve/release (prefill).
 void add_distserve_routes(http::HttpServer& server,
                           const std::shared_ptr<const ServedModel>& model) {
-  server.add_route(
-      "GET", "/distserve/engine_info",
-      [model](const http::RequestContext&, HTTPServerRequest&, HTTPServerResponse& response) {
-        http::send_json(response, HTTPResponse::HTTP_OK, model->pd->engine_info());
-      });
+  server.add_route("GET", "/distserve/engine_info",
+                   [model](const http::RequestContext&, HTTPServerRequest& request,
+                           HTTPServerResponse& response) {
+                     if (!http::require_cluster_token(model->cluster_token, request, response)) {
+                       return;
+                     }
+                     http::send_json(response, HTTPResponse::HTTP_OK, model->pd->engine_info());
+                   });
   if (!model->pd->prefill()) {
     return;
   }
@@ -290,6 +301,9 @@ void add_distserve_routes(http::HttpServer& server,
       "POST", "/distserve/release",
       [model](const http::RequestContext& context, HTTPServerRequest& request,
               HTTPServerResponse& response) {
+        if (!http::require_cluster_token(model->cluster_token, request, response)) {
+          return;
+        }
         auto body = http::read_json_body(request, 4096);
         if (auto* error = std::get_if<http::ApiError>(&body)) {
           return send_api_error(response, *error);

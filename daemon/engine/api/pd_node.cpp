@@ -18,12 +18,14 @@ nlohmann::json kv_layout_json(const disaggd_kv_layout& layout) {
 }
 
 PdNode::PdNode(core::Role role, std::shared_ptr<KvMigration> migration,
-               const disaggd_kv_layout& layout)
+               const disaggd_kv_layout& layout, http::HeaderList cluster_headers)
     : role_(role),
       migration_(std::move(migration)),
       layout_(kv_layout_json(layout)),
       epoch_(nlohmann::json::parse(migration_->endpoint(), nullptr, false).value("epoch", "")),
-      releaser_(role == core::Role::kDecode ? std::make_shared<HandleReleaser>() : nullptr) {}
+      releaser_(role == core::Role::kDecode
+                    ? std::make_shared<HandleReleaser>(std::move(cluster_headers))
+                    : nullptr) {}
 
 void PdNode::set_url(std::string url) {
   std::lock_guard lock(mutex_);

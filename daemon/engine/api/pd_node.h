@@ -25,7 +25,9 @@ nlohmann::json kv_layout_json(const disaggd_kv_layout& layout);
 /// Thread-safe once set_url() has run (before the node registers anywhere).
 class PdNode {
  public:
-  PdNode(core::Role role, std::shared_ptr<KvMigration> migration, const disaggd_kv_layout& layout);
+  /// `cluster_headers` go with the decode role's release calls to prefill nodes.
+  PdNode(core::Role role, std::shared_ptr<KvMigration> migration, const disaggd_kv_layout& layout,
+         http::HeaderList cluster_headers = {});
 
   bool prefill() const { return role_ == core::Role::kPrefill; }
   bool decode() const { return role_ == core::Role::kDecode; }

@@ -20,9 +20,10 @@ std::string endpoint(std::string proxy_url, const char* path) {
 }  // namespace
 
 ProxyRegistration::ProxyRegistration(std::string proxy_url, nlohmann::json registration,
-                                     std::chrono::milliseconds refresh)
+                                     http::HeaderList headers, std::chrono::milliseconds refresh)
     : proxy_url_(std::move(proxy_url)),
       registration_(std::move(registration)),
+      headers_(std::move(headers)),
       refresh_(refresh),
       thread_([this] { run(); }) {}
 
@@ -34,7 +35,7 @@ ProxyRegistration::~ProxyRegistration() {
   wake_.notify_all();
   thread_.join();
   auto removed = http::post_json(endpoint(proxy_url_, "/nodes/remove"),
-                                 {{"url", registration_["url"]}}, kTimeout);
+                                 {{"url", registration_["url"]}}, kTimeout, headers_);
   if (removed.ok()) {
     spdlog::info("left the proxy at {}", proxy_url_);
   } else {
@@ -48,7 +49,8 @@ void ProxyRegistration::run() {
   std::unique_lock lock(mutex_);
   do {
     lock.unlock();
-    auto added = http::post_json(endpoint(proxy_url_, "/nodes/add"), registration_, kTimeout);
+    auto added =
+        http::post_json(endpoint(proxy_url_, "/nodes/add"), registration_, kTimeout, headers_);
     if (added.ok() && !registered) {
       spdlog::info("registered with the proxy at {} as {}", proxy_url_,
                    registration_["url"].get<std::string>());

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http/http_client.h"
+
 namespace disaggd::engine {
 
 /// Registers `registration` (a POST /nodes/add body) with the proxy at `proxy_url` once started,
@@ -17,7 +19,8 @@ namespace disaggd::engine {
 /// fatal: a node serves its own clients without a proxy.
 class ProxyRegistration {
  public:
-  ProxyRegistration(std::string proxy_url, nlohmann::json registration,
+  /// `headers` go with every call to the proxy (the cluster token).
+  ProxyRegistration(std::string proxy_url, nlohmann::json registration, http::HeaderList headers,
                     std::chrono::milliseconds refresh = std::chrono::seconds(10));
   ~ProxyRegistration();
   ProxyRegistration(const ProxyRegistration&) = delete;
@@ -28,6 +31,7 @@ class ProxyRegistration {
 
   std::string proxy_url_;
   nlohmann::json registration_;
+  http::HeaderList headers_;
   std::chrono::milliseconds refresh_;
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -26,6 +26,8 @@ struct ServedModel {
   std::size_t max_body_bytes = 8 << 20;
   /// Prefill and decode nodes: cache handles and KV migration; null on a hybrid node.
   PdNode* pd = nullptr;
+  /// server.cluster_token: required on /distserve/* and on requests carrying disaggd_pd.
+  std::string cluster_token;
 };
 
 }  // namespace disaggd::engine

@@ -17,6 +17,9 @@ namespace disaggd::http {
 struct PdFields {
   bool keep_cache = false;      ///< To a prefill node: keep the prompt's KV under a handle.
   nlohmann::json cache_handle;  ///< To a decode node: the prefill's handle (null when absent).
+
+  /// True when the request uses the extension at all.
+  bool present() const { return keep_cache || !cache_handle.is_null(); }
 };
 
 /// Sampling and stopping fields both endpoints share (OpenAI's plus vLLM/LMDeploy extensions,
