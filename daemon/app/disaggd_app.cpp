@@ -48,6 +48,21 @@ void block_termination_signals() {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 }
 
+// A node that could not start: 78 (EX_CONFIG) when the configuration names something wrong, which
+// a restart cannot fix (systemd's unit does not restart on it); 69 (EX_UNAVAILABLE) when it may
+// pass (out of memory, a port or device busy), so the service manager retries.
+int exit_code_for_start_failure(core::StatusCode code) {
+  switch (code) {
+    case core::StatusCode::kInvalidArgument:
+    case core::StatusCode::kNotFound:
+    case core::StatusCode::kAlreadyExists:
+    case core::StatusCode::kUnsupported:
+      return Poco::Util::Application::EXIT_CONFIG;
+    default:
+      return Poco::Util::Application::EXIT_UNAVAILABLE;
+  }
+}
+
 // systemd (Type=notify) learns that the daemon serves, or is stopping; a failure is logged only.
 void tell_service_manager(std::string_view state) {
   if (const core::Status sent = core::notify_service_manager(state); !sent.ok()) {
@@ -279,7 +294,7 @@ int DisaggdApp::run_node(const core::Config& config,
   auto node = engine::NodeServer::create(config, std::move(model_backend), std::move(migration));
   if (!node.ok()) {
     spdlog::error("{}", node.status().message());
-    return EXIT_CONFIG;
+    return exit_code_for_start_failure(node.status().code());
   }
   block_termination_signals();
   return serve_until_terminated(**node);

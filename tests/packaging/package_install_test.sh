@@ -18,8 +18,10 @@ step() { echo "--- $*"; }
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: installing packages needs root"; exit 77; }
 command -v dpkg >/dev/null && command -v apt-get >/dev/null \
   || { echo "SKIP: not a Debian system (no dpkg/apt-get)"; exit 77; }
-if dpkg-query -W -f='${Status}\n' disaggd 2>/dev/null | grep -q " installed"; then
-  echo "SKIP: a disaggd package is already installed here; this test would replace and purge it"
+# shellcheck disable=SC2086  # a word list
+if dpkg-query -W -f='${Status}\n' $packages 2>/dev/null | grep -qv "not-installed$"; then
+  echo "SKIP: a disaggd package (or its configuration files) is on this machine; this test would"
+  echo "      replace and purge it"
   exit 77
 fi
 for tool in rpmbuild rpm lintian systemd-analyze dpkg-shlibdeps setpriv curl python3; do
@@ -111,6 +113,11 @@ getent passwd disaggd | grep -q ":/var/lib/disaggd:/usr/sbin/nologin\$" \
   || fail "no system user disaggd: $(getent passwd disaggd)"
 man -w disaggd >/dev/null 2>&1 || test -f /usr/share/man/man1/disaggd.1.gz || fail "no man page"
 
+step "systemctl enable works on an instance (links only: no systemd runs here)"
+systemctl enable disaggd@prefill.service >/dev/null 2>&1 || fail "systemctl enable disaggd@prefill failed"
+wants=/etc/systemd/system/multi-user.target.wants/disaggd@prefill.service
+test -L "$wants" || fail "enable did not link $wants"
+
 step "systemd-analyze verify"
 systemd-analyze verify /usr/lib/systemd/system/disaggd@.service >"$scratch/verify" 2>&1 \
   || { cat "$scratch/verify"; fail "systemd-analyze verify failed"; }
@@ -184,6 +191,7 @@ step "remove and purge"
 dpkg --remove $packages >/dev/null
 test -f /etc/disaggd/proxy.yaml || fail "remove (not purge) deleted the changed conffile"
 test ! -e /usr/bin/disaggd || fail "/usr/bin/disaggd survived removal"
+test ! -L "$wants" || fail "removal left the enabled instance's link $wants"
 getent passwd disaggd >/dev/null || fail "remove deleted the system user"
 # Only disaggd has conffiles left to purge; the others went with the removal.
 dpkg --purge disaggd >/dev/null
