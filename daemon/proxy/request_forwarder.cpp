@@ -130,6 +130,19 @@ std::optional<std::pair<nlohmann::json, std::string>> RequestForwarder::prefill(
   if (outcome != RelayOutcome::kRelayed) {
     return std::nullopt;  // try_nodes answered 503 or 504
   }
+  if (fetched.status == HTTPResponse::HTTP_UNAUTHORIZED) {
+    // Only the cluster token guards a prefill request: the proxy's does not match the node's.
+    // The client did nothing wrong and must not see an authentication error of its own.
+    spdlog::error(
+        "[{}] prefill node {} refused this proxy's cluster token: set the same "
+        "server.cluster_token on the proxy and every node",
+        upstream.request_id, prefill_node);
+    http::send_error(response, HTTPResponse::HTTP_BAD_GATEWAY,
+                     "prefill node " + prefill_node +
+                         " refused the proxy's cluster token (server.cluster_token differs)",
+                     "server_error", "", "cluster_token_mismatch");
+    return std::nullopt;
+  }
   if (fetched.status != HTTPResponse::HTTP_OK) {
     // The prefill node refused the request itself (a 4xx): the client gets its answer.
     response.setStatus(static_cast<HTTPResponse::HTTPStatus>(fetched.status));

@@ -86,5 +86,25 @@ TEST(ClusterTokenTest, NodesWithTheTokenServeAndTheInternalEndpointsRefuseOthers
   EXPECT_EQ(registered(proxy), 2);
 }
 
+// A proxy without the nodes' token: the client gets a 502 that names the mismatch, never a 401
+// that would look like its own credentials were wrong.
+TEST(ClusterTokenTest, AProxyWithoutTheNodesTokenAnswers502NamingTheMismatch) {
+  ProxyDaemon proxy({"--serving-strategy", "DistServe", "--routing-strategy", "random"});
+  ASSERT_TRUE(proxy.wait_ready()) << proxy.process().output();
+  NodeDaemon prefill({"--proxy-url", proxy.url(), "--cluster-token", kToken}, "prefill");
+  NodeDaemon decode({"--proxy-url", proxy.url(), "--cluster-token", kToken}, "decode");
+  ASSERT_TRUE(prefill.wait_ready()) << prefill.process().output();
+  ASSERT_TRUE(decode.wait_ready()) << decode.process().output();
+  ASSERT_TRUE(wait_until([&] { return registered(proxy) == 2; })) << proxy.process().output();
+
+  const HttpReply answer = http_call(proxy.port(), "POST", "/v1/completions",
+                                     reference_completion(reference_cases().front()).dump());
+  EXPECT_EQ(answer.status, 502) << answer.body;
+  EXPECT_THAT(answer.body, HasSubstr("\"code\":\"cluster_token_mismatch\""));
+  EXPECT_TRUE(wait_until([&] {
+    return proxy.process().output().find("set the same server.cluster_token") != std::string::npos;
+  })) << proxy.process().output();
+}
+
 }  // namespace
 }  // namespace disaggd::testing
