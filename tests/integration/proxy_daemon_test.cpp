@@ -16,6 +16,7 @@ namespace {
 
 using std::chrono::seconds;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(ProxyDaemonTest, ServesHealthAndStopsCleanlyOnSigterm) {
   ProxyDaemon daemon;
@@ -141,6 +142,32 @@ TEST(ProxyDaemonTest, PortInUseIsAClearErrorNotACrash) {
                             {{"DISAGGD_PLUGIN_PATH", std::nullopt}});
   EXPECT_EQ(process.wait_exit(seconds(20)), 69);
   EXPECT_THAT(process.output(), HasSubstr("cannot listen on 127.0.0.1:" + port));
+}
+
+// Under systemd, stderr is the journal stream ($JOURNAL_STREAM names it): every line starts with
+// its syslog priority and carries no timestamp of its own. A shell stands in for systemd here.
+TEST(ProxyDaemonTest, LinesToTheJournalCarryTheirSyslogPriority) {
+  Poco::Net::ServerSocket taken(Poco::Net::SocketAddress("127.0.0.1", 0));
+  const std::string port = std::to_string(taken.address().port());
+  const CommandResult journal = run_command(
+      {"/bin/sh", "-c", "export JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2); exec \"$@\"",
+       "sh", disaggd_binary(), "-c", source_path("configs/proxy.yaml"), "--server-name",
+       "127.0.0.1", "--server-port", port},
+      {{"DISAGGD_PLUGIN_PATH", std::nullopt}});
+  EXPECT_EQ(journal.exit_code, 69) << journal.err;
+  EXPECT_THAT(journal.err, HasSubstr("<6>info  disaggd "));
+  EXPECT_THAT(journal.err,
+              HasSubstr("<3>error proxy listener: cannot listen on 127.0.0.1:" + port));
+  EXPECT_THAT(journal.err, Not(HasSubstr("[disaggd]")));
+
+  // Stderr that is not the stream named (a redirect) gets the plain format.
+  const CommandResult redirected =
+      run_disaggd({"-c", source_path("configs/proxy.yaml"), "--server-name", "127.0.0.1",
+                   "--server-port", port},
+                  {{"DISAGGD_PLUGIN_PATH", std::nullopt}, {"JOURNAL_STREAM", "1:1"}});
+  EXPECT_EQ(redirected.exit_code, 69);
+  EXPECT_THAT(redirected.err, HasSubstr("error [disaggd] proxy listener: cannot listen on"));
+  EXPECT_THAT(redirected.err, Not(HasSubstr("<3>")));
 }
 
 }  // namespace

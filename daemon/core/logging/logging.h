@@ -7,7 +7,8 @@
 namespace disaggd::core {
 
 /// Makes the default spdlog logger write "<time> <level> [disaggd] <message>" to stderr at
-/// `level`. Safe to call again to change the level.
+/// `level`; when stderr is systemd's journal stream, "<N><level> <message>" instead (N: the
+/// syslog priority). Safe to call again to change the level.
 void init_logging(LogLevel level);
 
 }  // namespace disaggd::core
