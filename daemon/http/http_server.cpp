@@ -1,8 +1,10 @@
 // A Poco HTTP listener with a route table.
 #include "http/http_server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
+#include <thread>
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -23,6 +25,7 @@ HttpServerOptions client_listener_options(const core::ServerConfig& server, std:
   options.max_queued = server.max_queued;
   options.keep_alive_timeout_s = server.keep_alive_timeout_s;
   options.name = std::move(name);
+  options.drain_timeout = std::chrono::milliseconds(server.drain_timeout_ms);
   return options;
 }
 
@@ -81,6 +84,21 @@ class HttpServer::Factory : public Poco::Net::HTTPRequestHandlerFactory {
       const std::string client_id = request.get("X-Request-Id", "");
       context.request_id = is_acceptable_request_id(client_id) ? client_id : new_request_id();
       response.set("X-Request-Id", context.request_id);
+      // Counted before the draining check, so drain() never misses a request that passed it.
+      struct InFlight {
+        std::atomic<int>& count;
+        explicit InFlight(std::atomic<int>& c) : count(c) { ++count; }
+        ~InFlight() { --count; }
+      } in_flight(server_->in_flight_);
+      if (server_->draining_) {
+        response.setKeepAlive(false);  // connections close as their requests end
+        if (!server_->served_while_draining_.contains(path_of(request))) {
+          send_error(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                     "this " + server_->options_.name + " is shutting down; retry on another",
+                     "service_unavailable", "", "shutting_down");
+          return;
+        }
+      }
       dispatch(context, request, response);
       const double ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
@@ -91,9 +109,13 @@ class HttpServer::Factory : public Poco::Net::HTTPRequestHandlerFactory {
     }
 
    private:
+    static std::string path_of(const Poco::Net::HTTPServerRequest& request) {
+      return request.getURI().substr(0, request.getURI().find('?'));
+    }
+
     void dispatch(const RequestContext& context, Poco::Net::HTTPServerRequest& request,
                   Poco::Net::HTTPServerResponse& response) {
-      const std::string path = request.getURI().substr(0, request.getURI().find('?'));
+      const std::string path = path_of(request);
       const auto route = server_->routes_.find(path);
       if (route == server_->routes_.end()) {
         send_error(response, HTTPResponse::HTTP_NOT_FOUND, "no such endpoint: " + path,
@@ -172,6 +194,29 @@ core::Status HttpServer::start() {
   }
   spdlog::info("{} listener on {}:{}", options_.name, options_.host, bound_port_);
   return core::Status();
+}
+
+void HttpServer::serve_while_draining(const std::string& path) {
+  served_while_draining_.insert(path);
+}
+
+std::chrono::milliseconds HttpServer::drain() {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + options_.drain_timeout;
+  draining_ = true;
+  if (in_flight_ > 0) {
+    spdlog::info("{} draining: {} request(s) in flight, up to {} ms", options_.name,
+                 in_flight_.load(), options_.drain_timeout.count());
+  }
+  while (in_flight_ > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (in_flight_ > 0) {
+    spdlog::warn("{} drain timeout: cutting {} request(s) still in flight", options_.name,
+                 in_flight_.load());
+  }
+  return std::max(std::chrono::milliseconds(0),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
 }
 
 void HttpServer::stop() {

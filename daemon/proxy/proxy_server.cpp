@@ -297,6 +297,8 @@ core::Status ProxyServer::start() {
 }
 
 void ProxyServer::stop() {
+  // Requests in flight finish (their nodes still polled); new ones get 503 shutting_down.
+  client_.drain();
   health_.reset();
   if (admin_) {
     admin_->stop();

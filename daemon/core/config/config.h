@@ -29,7 +29,8 @@ struct ServerConfig {
   int max_queued = 1024;          ///< Accepted connections waiting for a thread.
   int keep_alive_timeout_s = 60;  ///< Idle time before a keep-alive connection is closed.
   int max_body_bytes = 8 << 20;   ///< Largest request body accepted (413 above).
-  Secret cluster_token;  ///< Shared secret of the internal endpoints; empty: they are open.
+  Secret cluster_token;          ///< Shared secret of the internal endpoints; empty: they are open.
+  int drain_timeout_ms = 30000;  ///< On SIGTERM: longest wait for requests in flight.
 };
 
 struct LogConfig {

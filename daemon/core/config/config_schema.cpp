@@ -234,6 +234,13 @@ std::vector<FieldSpec> build_fields() {
       "server.max_body_bytes", 1024, 1 << 30,
       "Largest request body accepted; a bigger one gets HTTP 413.", kAllRoles,
       [](auto& c) -> auto& { return c.server.max_body_bytes; }));
+  fields.push_back(integer_field(
+      "server.drain_timeout_ms", 0, 3600000,
+      "On SIGTERM or SIGINT: how long requests in flight may take to finish (streams included) "
+      "while new ones get 503 shutting_down, which the proxy retries on another node; a node "
+      "leaves its proxy first and a prefill node also waits for its kept caches to be pulled. "
+      "0 cuts them at once.",
+      kAllRoles, [](auto& c) -> auto& { return c.server.drain_timeout_ms; }));
   fields.push_back(aliased(
       secret_field(
           "server.cluster_token",

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "engine/api/openai_routes.h"
 #include "engine/chat/chat_template_loader.h"
@@ -143,7 +144,26 @@ core::Result<std::unique_ptr<NodeServer>> NodeServer::create(
   node->http_ = std::make_unique<http::HttpServer>(
       http::client_listener_options(config.server, std::string(core::role_name(config.role))));
   add_openai_routes(*node->http_, served);
+  // While a prefill node drains, decode nodes still pull its kept caches and release them.
+  node->http_->serve_while_draining("/distserve/release");
   return node;
+}
+
+void NodeServer::wait_for_kept_caches(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::size_t kept = engine_->stats().kept_caches;
+  if (kept > 0) {
+    spdlog::info("waiting up to {} ms for decode nodes to pull {} kept cache(s)", timeout.count(),
+                 kept);
+  }
+  while (kept > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    kept = engine_->stats().kept_caches;
+  }
+  if (kept > 0) {
+    spdlog::warn("{} kept cache(s) not pulled before the drain timeout: their decodes recompute",
+                 kept);
+  }
 }
 
 NodeServer::~NodeServer() {
@@ -187,6 +207,10 @@ core::Status NodeServer::start() {
 void NodeServer::stop() {
   registration_.reset();  // leave the proxy's table before the listener closes
   if (http_) {
+    const std::chrono::milliseconds left = http_->drain();
+    if (pd_ && pd_->prefill() && engine_) {
+      wait_for_kept_caches(left);
+    }
     http_->stop();
   }
   if (engine_) {

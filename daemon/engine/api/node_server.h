@@ -2,6 +2,7 @@
 // backend instance, engine and OpenAI listener, set up from the config.
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include "core/config/config.h"
@@ -34,7 +35,9 @@ class NodeServer {
 
   /// Starts the engine and opens the listener.
   core::Status start();
-  /// Closes the listener, ends every generation, stops the engine. Idempotent.
+  /// Leaves the proxy, drains the listener (requests in flight finish, new ones get 503, up to
+  /// server.drain_timeout_ms; a prefill node also waits for its kept caches to be released),
+  /// then closes it, ends every generation left and stops the engine. Idempotent.
   void stop();
 
   int port() const { return http_ ? http_->port() : 0; }
@@ -56,6 +59,9 @@ class NodeServer {
   std::string role_;                                 ///< "hybrid", "prefill", "decode"
   http::HeaderList cluster_headers_;                 ///< server.cluster_token, when set
   std::unique_ptr<ProxyRegistration> registration_;  ///< While started with a proxy_url.
+
+  /// Prefill: waits until decode nodes have released every kept cache, or `timeout` passed.
+  void wait_for_kept_caches(std::chrono::milliseconds timeout);
 };
 
 }  // namespace disaggd::engine
