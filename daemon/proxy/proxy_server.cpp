@@ -27,6 +27,7 @@ ForwardOptions forward_options(const core::Config& config) {
   options.max_connections_per_node =
       static_cast<std::size_t>(config.proxy.max_connections_per_node);
   options.cluster_token = config.server.cluster_token.value;
+  options.startup_grace = std::chrono::milliseconds(config.proxy.startup_grace_ms);
   return options;
 }
 

@@ -56,11 +56,25 @@ RequestForwarder::RequestForwarder(NodeRegistry& registry, const RoutingSlot& ro
                          [this] { return static_cast<double>(pool_.idle()); });
 }
 
+void RequestForwarder::wait_for_first_node(const core::RoutingRequestInfo& info) const {
+  const auto grace_end = started_ + options_.startup_grace;
+  if (Clock::now() >= grace_end || registry_.count(true) + registry_.count(false) > 0) {
+    return;
+  }
+  spdlog::info(
+      "[{}] no node registered yet; waiting up to {} ms of the start-up grace", info.request_id,
+      std::chrono::duration_cast<std::chrono::milliseconds>(grace_end - Clock::now()).count());
+  while (Clock::now() < grace_end && registry_.count(true) == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 RelayOutcome RequestForwarder::try_nodes(const ActiveRouting& routing,
                                          const core::RoutingRequestInfo& info,
                                          const nlohmann::json& kv_layout, const Attempt& attempt,
                                          Poco::Net::HTTPServerResponse& response) const {
   std::vector<std::string> tried;
+  wait_for_first_node(info);
   for (int round = 0; round < options_.max_attempts; ++round) {
     std::vector<core::RoutingNodeStats> nodes =
         registry_.candidates(info.role, info.model, kv_layout);

@@ -37,6 +37,8 @@ struct ForwardOptions {
   std::size_t max_connections_per_node = 256;
   /// server.cluster_token, sent to nodes on every request; empty: none.
   std::string cluster_token;
+  /// After start, while no node is registered, requests wait this long for one (not 503).
+  std::chrono::milliseconds startup_grace{15000};
 };
 
 /// Thread-safe: one instance serves every request thread. `registry`, `routing` and `metrics`
@@ -56,6 +58,9 @@ class RequestForwarder {
   /// One attempt on one node; its outcome decides whether another node is tried.
   using Attempt = std::function<RelayOutcome(const std::string& node)>;
 
+  /// Within options_.startup_grace of the proxy's start, while no node at all is registered,
+  /// waits until one registers or the grace ends (a restarted proxy, nodes not back yet).
+  void wait_for_first_node(const core::RoutingRequestInfo& info) const;
   /// Picks nodes of `info.role` (with `kv_layout` when not null) with the routing strategy and
   /// runs `attempt` on them until one does not fail early, up to max_attempts nodes. Answers the
   /// client itself when no node is left (503) or the deadline passed (504).
@@ -71,6 +76,7 @@ class RequestForwarder {
   NodeRegistry& registry_;
   const RoutingSlot& routing_;
   ForwardOptions options_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   core::MetricsRegistry& metrics_;
   core::Counter& retries_;
   mutable http::UpstreamPool pool_;

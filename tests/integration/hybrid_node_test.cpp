@@ -285,12 +285,31 @@ TEST(HybridNodeMembershipTest, ANodeRegistersLeavesRotationWhenDeadAndLeavesOnSh
   EXPECT_EQ(proxy.wait_exit(seconds(20)), 0) << proxy.output();
 }
 
+// A proxy that has just (re)started holds requests until its first node registers, within the
+// start-up grace, instead of answering 503 while the nodes are on their way back.
+TEST(HybridProxyTest, AFreshProxyHoldsRequestsUntilItsFirstNodeRegisters) {
+  ProxyDaemon proxy({"--serving-strategy", "Hybrid", "--routing-strategy", "random"});
+  ASSERT_TRUE(proxy.wait_ready()) << proxy.process().output();
+  const ReferenceCase c = reference_cases().front();
+  auto held = std::async(std::launch::async, [&] {
+    return http_call(proxy.port(), "POST", "/v1/completions", reference_completion(c).dump());
+  });
+  ASSERT_TRUE(wait_until([&] {
+    return proxy.process().output().find("no node registered yet") != std::string::npos;
+  })) << proxy.process().output();
+  NodeDaemon node({"--proxy-url", proxy.url()});
+  ASSERT_TRUE(node.wait_ready()) << node.process().output();
+  const HttpReply answer = held.get();
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(json::parse(answer.body)["choices"][0]["text"], c.completion_text);
+}
+
 TEST(HybridProxyTest, TheProxyRelaysToNodesRetriesADeadOneAndSays503WithoutNodes) {
-  BackgroundProcess proxy(
-      {disaggd_binary(), "-c", source_path("configs/proxy.yaml"), "--server-name", "127.0.0.1",
-       "--server-port", "0", "--proxy-admin-port", "0", "--serving-strategy", "Hybrid",
-       "--routing-strategy", "random", "--proxy-health-interval-ms", "100"},
-      Environment{{"DISAGGD_PLUGIN_PATH", std::nullopt}});
+  BackgroundProcess proxy({disaggd_binary(), "-c", source_path("configs/proxy.yaml"),
+                           "--server-name", "127.0.0.1", "--server-port", "0", "--proxy-admin-port",
+                           "0", "--serving-strategy", "Hybrid", "--routing-strategy", "random",
+                           "--proxy-health-interval-ms", "100", "--proxy-startup-grace-ms", "0"},
+                          Environment{{"DISAGGD_PLUGIN_PATH", std::nullopt}});
   ASSERT_TRUE(proxy.wait_for_output("proxy ready", seconds(20))) << proxy.output();
   const int port = listener_port(proxy.output(), "proxy");
   const std::string proxy_url = "http://127.0.0.1:" + std::to_string(port);

@@ -59,6 +59,7 @@ struct ProxyConfig {
   int request_timeout_ms = 600000;     ///< Deadline of one client request, retries included.
   int connect_timeout_ms = 3000;       ///< Longest wait for a TCP connection to a node.
   int max_connections_per_node = 256;  ///< Keep-alive connections to one node (in use + idle).
+  int startup_grace_ms = 15000;  ///< After start, with no node registered: wait for one, not 503.
   Secret api_keys;  ///< Keys clients must send as bearer tokens (comma-separated); empty: none.
 };
 

@@ -316,6 +316,13 @@ std::vector<FieldSpec> build_fields() {
       "that finds them all busy waits for one (within its deadline). Keep it below the nodes' "
       "server.max_threads: each connection holds one of the node's threads.",
       kProxyRole, [](auto& c) -> auto& { return c.proxy.max_connections_per_node; }));
+  fields.push_back(integer_field(
+      "proxy.startup_grace_ms", 0, 600000,
+      "For this long after the proxy starts, while no node at all is registered, a request "
+      "waits for a node to register (within its deadline) instead of getting 503: after a "
+      "proxy restart, nodes come back within their 10 s registration refresh. 0: answer 503 at "
+      "once.",
+      kProxyRole, [](auto& c) -> auto& { return c.proxy.startup_grace_ms; }));
   fields.push_back(
       aliased(secret_field(
                   "proxy.api_keys",
