@@ -1,10 +1,5 @@
-# CPack: one .deb and one .rpm per install component, so that a proxy-only host installs neither
-# libtorch nor CUDA.
-#   runtime -> disaggd        daemon, routing plugins, tcp migration, sim backend, configs, unit
-#   torch   -> disaggd-torch  the libtorch model backend
-#   dev     -> disaggd-dev    plugin ABI headers, C++ SDK, its CMake package, the example plugin
-#   cuda    -> disaggd-cuda   } added here when their plugins are built (targets
-#   rdma    -> disaggd-rdma   } disaggd_model_cuda, disaggd_migration_cuda_ipc, disaggd_migration_rdma)
+# CPack: one .deb and one .rpm per install component of components.cmake, so that a proxy-only
+# host installs neither libtorch nor CUDA.
 # Versions come from project(); dependencies on system libraries are computed from the binaries
 # (dpkg-shlibdeps for .deb, rpmbuild's ELF dependency generator for .rpm).
 
@@ -32,29 +27,9 @@ set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_RPM_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_GROUPING IGNORE)  # one package per component
 
-set(_components runtime torch dev)
-set(_optional_components
-  "cuda:disaggd_model_cuda disaggd_migration_cuda_ipc"
-  "rdma:disaggd_migration_rdma")
-foreach(entry IN LISTS _optional_components)
-  string(REPLACE ":" ";" entry "${entry}")
-  list(GET entry 0 component)
-  list(GET entry 1 targets)
-  string(REPLACE " " ";" targets "${targets}")
-  foreach(target IN LISTS targets)
-    if(TARGET ${target})
-      list(APPEND _components ${component})
-      break()
-    endif()
-  endforeach()
-endforeach()
-if(NOT TARGET disaggd_model_torch)
-  list(REMOVE_ITEM _components torch)
-endif()
-set(CPACK_COMPONENTS_ALL ${_components})
+set(CPACK_COMPONENTS_ALL ${DISAGGD_PACKAGE_COMPONENTS})  # components.cmake
 
-# Package names and descriptions. A Debian extended description is the text after the first line.
-set(_runtime_name disaggd)
+# Package descriptions. A Debian extended description is the text after the first line.
 set(_runtime_summary "LLM serving daemon with prefill/decode disaggregation")
 set(_runtime_text "disaggd serves large language models through an OpenAI-style HTTP API. One
 daemon runs as proxy, prefill, decode or hybrid node; the proxy routes each
@@ -62,20 +37,16 @@ request, prefill nodes run prompts and decode nodes pull their KV caches.
 This package holds the daemon, the routing plugins, the tcp KV migration
 plugin, the sim model backend, the configurations in /etc/disaggd and the
 disaggd@.service systemd template. Model backends come in their own packages.")
-set(_torch_name disaggd-torch)
 set(_torch_summary "libtorch model backend for disaggd")
 set(_torch_text "The torch model backend plugin: Llama, Qwen2 and Qwen3 models from Hugging Face
 folders on the CPU through libtorch, with a paged KV cache and its own AVX2
 kernels. Install it on prefill, decode and hybrid nodes.")
-set(_dev_name disaggd-dev)
 set(_dev_summary "plugin SDK for disaggd")
 set(_dev_text "The plugin ABI headers, the header-only C++ SDK and the CMake package
 disaggd-plugin-sdk (disaggd_add_plugin()) for building routing, migration and
 model backend plugins, with an example routing plugin.")
-set(_cuda_name disaggd-cuda)
 set(_cuda_summary "CUDA plugins for disaggd")
 set(_cuda_text "The CUDA model backend and the CUDA IPC KV migration plugin.")
-set(_rdma_name disaggd-rdma)
 set(_rdma_summary "RDMA KV migration plugin for disaggd")
 set(_rdma_text "KV cache migration over RDMA (rdma-core verbs).")
 
@@ -96,11 +67,12 @@ set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
   /usr/lib/systemd /usr/lib/systemd/system /usr/share/man /usr/share/man/man1 /usr/share/cmake
   /usr/local /usr/local/lib)
 
-foreach(component IN LISTS _components)
+foreach(component IN LISTS DISAGGD_PACKAGE_COMPONENTS)
   string(TOUPPER "${component}" upper)
-  set(CPACK_DEBIAN_${upper}_PACKAGE_NAME "${_${component}_name}")
-  set(CPACK_RPM_${upper}_PACKAGE_NAME "${_${component}_name}")
-  set(CPACK_COMPONENT_${upper}_DISPLAY_NAME "${_${component}_name}")
+  disaggd_package_name(package ${component})
+  set(CPACK_DEBIAN_${upper}_PACKAGE_NAME "${package}")
+  set(CPACK_RPM_${upper}_PACKAGE_NAME "${package}")
+  set(CPACK_COMPONENT_${upper}_DISPLAY_NAME "${package}")
   set(CPACK_DEBIAN_${upper}_DESCRIPTION "${_${component}_summary}\n${_${component}_text}")
   set(CPACK_RPM_${upper}_PACKAGE_SUMMARY "${_${component}_summary}")
   set(CPACK_RPM_${upper}_PACKAGE_DESCRIPTION "${_${component}_text}")

@@ -38,6 +38,25 @@ int healthy(const ProxyDaemon& proxy, const std::string& role) {
   return count;
 }
 
+/// `clients` clients that each start a streamed completion of `max_tokens` through the proxy on
+/// `port`, read its first bytes and hang up.
+void leave_mid_stream(int port, int clients, int max_tokens) {
+  for (int i = 0; i < clients; ++i) {
+    Poco::Net::StreamSocket socket(
+        Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+    send_raw_post(socket, "/v1/completions",
+                  json({{"model", "stories260K"},
+                        {"prompt", "Once upon a time"},
+                        {"max_tokens", max_tokens},
+                        {"ignore_eos", true},
+                        {"stream", true}})
+                      .dump());
+    char buffer[256];
+    socket.receiveBytes(buffer, sizeof buffer);
+    socket.close();
+  }
+}
+
 /// Sends every reference case `rounds` times from `clients` threads at once and returns the
 /// failures (empty when every answer is the reference text).
 std::vector<std::string> run_load(int port, int clients, int rounds, bool stream) {
@@ -109,21 +128,7 @@ TEST(DistServeTest, AnswersAreTheReferenceWithOneAndTwoNodesOfEachRoleAndEveryBl
   failures = run_load(proxy.port(), 32, 1, true);
   EXPECT_TRUE(failures.empty()) << failures.size() << " failed, first: " << failures.front();
 
-  // Clients that leave mid-stream.
-  for (int i = 0; i < 8; ++i) {
-    Poco::Net::StreamSocket socket(
-        Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(proxy.port())));
-    send_raw_post(socket, "/v1/completions",
-                  json({{"model", "stories260K"},
-                        {"prompt", "Once upon a time"},
-                        {"max_tokens", 200},
-                        {"ignore_eos", true},
-                        {"stream", true}})
-                      .dump());
-    char buffer[256];
-    socket.receiveBytes(buffer, sizeof buffer);
-    socket.close();
-  }
+  leave_mid_stream(proxy.port(), 8, 200);  // clients that leave mid-stream
 
   for (auto* nodes : {&prefills, &decodes}) {
     for (auto& node : *nodes) {
@@ -192,20 +197,7 @@ TEST(DistServeTest, FiveHundredRequestsWithCancelsAndAKilledDecodeNodeLeaveNoBlo
   EXPECT_TRUE(wait_until([&] { return sent.load() > kClients * kPerClient / 3; },
                          std::chrono::seconds(120)));
   victim.process().send_signal(SIGKILL);
-  for (int i = 0; i < 20; ++i) {  // clients that leave mid-stream
-    Poco::Net::StreamSocket socket(
-        Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(proxy.port())));
-    send_raw_post(socket, "/v1/completions",
-                  json({{"model", "stories260K"},
-                        {"prompt", "Once upon a time"},
-                        {"max_tokens", 100},
-                        {"ignore_eos", true},
-                        {"stream", true}})
-                      .dump());
-    char buffer[256];
-    socket.receiveBytes(buffer, sizeof buffer);
-    socket.close();
-  }
+  leave_mid_stream(proxy.port(), 20, 100);  // clients that leave mid-stream
   for (auto& client : clients) {
     client.join();
   }

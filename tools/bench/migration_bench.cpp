@@ -34,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_cli.h"
 #include "core/logging/logging.h"
 #include "core/plugins/migration_backend.h"
 #include "core/plugins/plugin_host.h"
@@ -80,12 +81,7 @@ Args parse(int argc, char** argv) {
     } else if (flag == "--plugin-dir") {
       args.plugin_dir = value;
     } else if (flag == "--connections") {
-      args.connections.clear();
-      for (std::size_t start = 0; start <= value.size();) {
-        const std::size_t comma = std::min(value.find(',', start), value.size());
-        args.connections.push_back(std::stoi(value.substr(start, comma - start)));
-        start = comma + 1;
-      }
+      args.connections = disaggd::bench::comma_separated_ints(value);
     } else if (flag == "--seconds") {
       args.seconds = std::stod(value);
     } else if (flag == "--max-tokens") {

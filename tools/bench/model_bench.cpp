@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_cli.h"
 #include "core/logging/logging.h"
 #include "core/plugins/model_backend.h"
 #include "core/plugins/plugin_host.h"
@@ -70,12 +71,7 @@ Args parse(int argc, char** argv) {
     } else if (flag == "--repeat") {
       args.repeat = std::max(1, std::stoi(value));
     } else if (flag == "--batches") {
-      args.batches.clear();
-      for (std::size_t start = 0; start <= value.size();) {
-        const std::size_t comma = std::min(value.find(',', start), value.size());
-        args.batches.push_back(std::stoi(value.substr(start, comma - start)));
-        start = comma + 1;
-      }
+      args.batches = disaggd::bench::comma_separated_ints(value);
     } else {
       usage("unknown option " + flag);
     }

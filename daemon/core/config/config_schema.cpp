@@ -319,9 +319,9 @@ std::vector<FieldSpec> build_fields() {
   fields.push_back(integer_field(
       "proxy.startup_grace_ms", 0, 600000,
       "For this long after the proxy starts, while no node at all is registered, a request "
-      "waits for a node to register (within its deadline) instead of getting 503: after a "
-      "proxy restart, nodes come back within their 10 s registration refresh. 0: answer 503 at "
-      "once.",
+      "waits for a node to register instead of getting 503 (the wait counts against its "
+      "proxy.request_timeout_ms): after a proxy restart, nodes come back within their 10 s "
+      "registration refresh. 0: answer 503 at once.",
       kProxyRole, [](auto& c) -> auto& { return c.proxy.startup_grace_ms; }));
   fields.push_back(
       aliased(secret_field(

@@ -47,6 +47,7 @@ core::Result<std::unique_ptr<NodeServer>> NodeServer::create(
     std::shared_ptr<core::PluginLibrary> migration_library) {
   std::unique_ptr<NodeServer> node(new NodeServer());
   const core::NodeConfig& settings = config.node;
+  node->cluster_headers_ = http::cluster_headers(config.server.cluster_token.value);
 
   auto start = Clock::now();
   spdlog::info("loading model {}", settings.model.string());
@@ -102,7 +103,7 @@ core::Result<std::unique_ptr<NodeServer>> NodeServer::create(
       return kv.status();
     }
     node->pd_ = std::make_unique<PdNode>(config.role, std::move(kv).value(), layout,
-                                         http::cluster_headers(config.server.cluster_token.value));
+                                         node->cluster_headers_);
     spdlog::info("KV migration through '{}': {}", settings.migration_backend,
                  node->pd_->migration_endpoint());
   }
@@ -140,7 +141,6 @@ core::Result<std::unique_ptr<NodeServer>> NodeServer::create(
   node->advertise_url_ = settings.advertise_url;
   node->server_name_ = config.server.name;
   node->role_ = std::string(core::role_name(config.role));
-  node->cluster_headers_ = http::cluster_headers(config.server.cluster_token.value);
   node->http_ = std::make_unique<http::HttpServer>(
       http::client_listener_options(config.server, std::string(core::role_name(config.role))));
   add_openai_routes(*node->http_, served);
